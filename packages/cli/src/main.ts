@@ -1,0 +1,2 @@
+import { serve } from '@assetd/server';
+await serve();

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Container } from './container.ts';
+import { registerFileRoutes } from './http/files.ts';
+import { registerHealthRoutes } from './http/health.ts';
+import { registerAuth } from './http/plugins/auth.ts';
+import { registerErrorHandler } from './http/plugins/errors.ts';
+import { registerAssetRoutes } from './http/scenario/assets.ts';
+import { registerCollectionRoutes } from './http/scenario/collections.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Signed links are capabilities: keep their signatures out of the logs. */
+const redactUrl = (url: string) => url.replace(/([?&]signature=)[^&]*/g, '$1[redacted]');
+
+export interface AppOptions {
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Request bodies are validated strictly (a string is not a number); query strings are
+ * coerced, since every query value arrives as text.
+ */
+function validators() {
+  const common = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false } as const;
+  return { body: new Ajv({ ...common, coerceTypes: false }), other: new Ajv({ ...common, coerceTypes: 'array' }) };
+}
+
+export async function buildApp(c: Container, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: c.config.logLevel,
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.ip,
+        }),
+      },
+    },
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomUUID()}`;
+    },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  const ajv = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.other).compile(schema));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(multipart, {
+    // The routes enforce their own size limits as the bytes stream; these only bound the form itself.
+    limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 4, fields: 20, fieldSize: 64 * 1024, parts: 30, headerPairs: 100 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'assetd', version: '0.1.0', description: 'Asset upload and asset-library API' },
+      components: {
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic', description: 'apiKey:apiSecret' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'the API secret' },
+        },
+      },
+      security: [{ basic: [] }, { bearer: [] }],
+    },
+  });
+
+  registerErrorHandler(app);
+  registerAuth(app, c.keys);
+  registerHealthRoutes(app, c);
+  registerFileRoutes(app, c);
+  registerAssetRoutes(app, c);
+  registerCollectionRoutes(app, c);
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,234 @@
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { AssetsTable, Database } from '../db/schema.ts';
+import type { FileRef } from '../files/file-store.ts';
+import type { Asset, AssetKind, AssetListQuery, Privacy } from './asset.ts';
+import { type Cursor, encodeCursor } from './cursor.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+const SORT_COLUMN = { createdAt: 'assets.created_at', updatedAt: 'assets.updated_at' } as const;
+
+function baseQuery(db: Executor) {
+  return db
+    .selectFrom('assets')
+    .innerJoin('files as f', 'f.id', 'assets.file_id')
+    .leftJoin('files as t', 't.id', 'assets.thumbnail_file_id')
+    .selectAll('assets')
+    .select([
+      'f.storage_key as f_key',
+      'f.size as f_size',
+      'f.sha256 as f_sha256',
+      'f.mime_type as f_mime',
+      't.storage_key as t_key',
+      't.size as t_size',
+      't.sha256 as t_sha256',
+      't.mime_type as t_mime',
+    ]);
+}
+
+type AssetRow = AssetsTable & {
+  f_key: string;
+  f_size: number;
+  f_sha256: string;
+  f_mime: string;
+  t_key: string | null;
+  t_size: number | null;
+  t_sha256: string | null;
+  t_mime: string | null;
+};
+
+function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
+  const file: FileRef = { id: row.file_id, storageKey: row.f_key, size: row.f_size, sha256: row.f_sha256, mimeType: row.f_mime };
+  const thumbnail: FileRef | null =
+    row.thumbnail_file_id && row.t_key
+      ? { id: row.thumbnail_file_id, storageKey: row.t_key, size: row.t_size ?? 0, sha256: row.t_sha256 ?? '', mimeType: row.t_mime ?? '' }
+      : null;
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    authorId: row.author_id,
+    kind: row.kind as AssetKind,
+    mimeType: row.mime_type,
+    name: row.name,
+    description: row.description,
+    source: row.source,
+    type: row.type,
+    privacy: row.privacy as Privacy,
+    isHidden: Boolean(row.is_hidden),
+    tags: JSON.parse(row.tags) as string[],
+    parentId: row.parent_id,
+    rootParentId: row.root_parent_id,
+    modelId: row.model_id,
+    file,
+    thumbnail,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    properties: JSON.parse(row.properties) as Record<string, unknown>,
+    status: 'success',
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    collectionIds,
+  };
+}
+
+async function collectionIdsOf(db: Executor, assetIds: readonly string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (assetIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('collection_assets')
+    .select(['asset_id', 'collection_id'])
+    .where('asset_id', 'in', assetIds)
+    .orderBy('created_at')
+    .orderBy('collection_id')
+    .execute();
+  for (const row of rows) {
+    const list = map.get(row.asset_id) ?? [];
+    list.push(row.collection_id);
+    map.set(row.asset_id, list);
+  }
+  return map;
+}
+
+/** The row a new asset is stored as, before the database gives it collections. */
+export type NewAssetRow = Omit<AssetsTable, 'tags' | 'properties' | 'is_hidden'> & {
+  tags: readonly string[];
+  properties: Record<string, unknown>;
+  is_hidden: boolean;
+};
+
+export class AssetRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(trx: Transaction<Database>, row: NewAssetRow, collectionIds: readonly string[]): Promise<void> {
+    await trx
+      .insertInto('assets')
+      .values({ ...row, tags: JSON.stringify(row.tags), properties: JSON.stringify(row.properties), is_hidden: row.is_hidden ? 1 : 0 })
+      .execute();
+    await this.replaceTags(trx, row.id, row.tags);
+    for (const collectionId of collectionIds) {
+      await trx
+        .insertInto('collection_assets')
+        .values({ collection_id: collectionId, asset_id: row.id, created_at: row.created_at })
+        .execute();
+    }
+  }
+
+  async replaceTags(trx: Transaction<Database>, assetId: string, tags: readonly string[]): Promise<void> {
+    await trx.deleteFrom('asset_tags').where('asset_id', '=', assetId).execute();
+    const unique = [...new Set(tags)];
+    if (unique.length > 0)
+      await trx
+        .insertInto('asset_tags')
+        .values(unique.map((tag) => ({ asset_id: assetId, tag })))
+        .execute();
+  }
+
+  /** The asset if it exists in the project (any project when `projectId` is null). */
+  async find(projectId: string | null, id: string, db: Executor = this.#db): Promise<Asset | undefined> {
+    let query = baseQuery(db).where('assets.id', '=', id);
+    if (projectId !== null) query = query.where('assets.project_id', '=', projectId);
+    const row = (await query.executeTakeFirst()) as AssetRow | undefined;
+    if (!row) return undefined;
+    const collections = await collectionIdsOf(db, [row.id]);
+    return toAsset(row, collections.get(row.id) ?? []);
+  }
+
+  /** Ids among `ids` that exist in the project. */
+  async existing(db: Executor, projectId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db.selectFrom('assets').select('id').where('project_id', '=', projectId).where('id', 'in', ids).execute();
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * One page in keyset order (sort column, then id), so concurrent inserts never make a
+   * page skip or repeat an asset. `projectId` null lists public assets of every project.
+   */
+  async list(
+    projectId: string | null,
+    query: AssetListQuery,
+    cursor: Cursor | undefined,
+  ): Promise<{ assets: Asset[]; nextPaginationToken?: string }> {
+    const column = SORT_COLUMN[query.sortBy];
+    const descending = query.sortDirection === 'desc';
+    let q = baseQuery(this.#db) as SelectQueryBuilder<
+      Database & { f: Database['files']; t: Database['files'] },
+      'assets' | 'f' | 't',
+      AssetRow
+    >;
+    q = projectId === null ? q.where('assets.privacy', '=', 'public') : q.where('assets.project_id', '=', projectId);
+    if (projectId !== null && query.privacy) q = q.where('assets.privacy', '=', query.privacy);
+    if (query.createdAfter) q = q.where('assets.created_at', '>', query.createdAfter);
+    if (query.createdBefore) q = q.where('assets.created_at', '<', query.createdBefore);
+    if (query.parentAssetId) q = q.where('assets.parent_id', '=', query.parentAssetId);
+    if (query.rootAssetId) q = q.where('assets.root_parent_id', '=', query.rootAssetId);
+    if (query.modelId) q = q.where('assets.model_id', '=', query.modelId);
+    if (query.authorId) q = q.where('assets.author_id', '=', query.authorId);
+    if (query.type) q = q.where('assets.type', '=', query.type);
+    if (query.kind) q = q.where('assets.kind', '=', query.kind);
+    if (query.collectionId) {
+      const collectionId = query.collectionId;
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('collection_assets')
+            .select('collection_assets.asset_id')
+            .whereRef('collection_assets.asset_id', '=', 'assets.id')
+            .where('collection_assets.collection_id', '=', collectionId),
+        ),
+      );
+    }
+    for (const tag of query.tags ?? []) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('asset_tags')
+            .select('asset_tags.asset_id')
+            .whereRef('asset_tags.asset_id', '=', 'assets.id')
+            .where('asset_tags.tag', '=', tag),
+        ),
+      );
+    }
+    if (cursor) {
+      const op = descending ? '<' : '>';
+      q = q.where((eb) => eb.or([eb(column, op, cursor.value), eb.and([eb(column, '=', cursor.value), eb('assets.id', op, cursor.id)])]));
+    }
+    const direction = descending ? 'desc' : 'asc';
+    const rows = (await q
+      .orderBy(column, direction)
+      .orderBy('assets.id', direction)
+      .limit(query.pageSize + 1)
+      .execute()) as AssetRow[];
+    const page = rows.slice(0, query.pageSize);
+    const collections = await collectionIdsOf(
+      this.#db,
+      page.map((row) => row.id),
+    );
+    const assets = page.map((row) => toAsset(row, collections.get(row.id) ?? []));
+    const last = page.at(-1);
+    if (rows.length <= query.pageSize || !last) return { assets };
+    const value = query.sortBy === 'createdAt' ? last.created_at : last.updated_at;
+    return { assets, nextPaginationToken: encodeCursor({ sortBy: query.sortBy, direction: query.sortDirection, value, id: last.id }) };
+  }
+
+  /** Deletes the assets' rows; returns the file ids they referred to. */
+  async delete(trx: Transaction<Database>, projectId: string, ids: readonly string[]): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('assets')
+      .select(['id', 'file_id', 'thumbnail_file_id'])
+      .where('project_id', '=', projectId)
+      .where('id', 'in', ids)
+      .execute();
+    if (rows.length === 0) return [];
+    const found = rows.map((row) => row.id);
+    await trx.deleteFrom('asset_tags').where('asset_id', 'in', found).execute();
+    await trx.deleteFrom('collection_assets').where('asset_id', 'in', found).execute();
+    await trx.deleteFrom('assets').where('id', 'in', found).execute();
+    return rows.flatMap((row) => (row.thumbnail_file_id ? [row.file_id, row.thumbnail_file_id] : [row.file_id]));
+  }
+}

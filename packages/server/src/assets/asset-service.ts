@@ -1,0 +1,187 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { FileStore, StagedFile } from '../files/file-store.ts';
+import { newId } from '../lib/ids.ts';
+import { nowIso } from '../lib/time.ts';
+import { probeImage } from '../media/image.ts';
+import { canThumbnail, makeThumbnail, THUMBNAIL_MIME } from '../media/thumbnail.ts';
+import type { Asset, AssetListQuery, AssetPage, AssetPatch, Scope } from './asset.ts';
+import { AssetRepository } from './asset-repository.ts';
+import { decodeCursor } from './cursor.ts';
+
+export interface NewImageInput {
+  readonly staged: StagedFile;
+  readonly name: string;
+  readonly hide?: boolean;
+  readonly parentId?: string;
+  readonly collectionIds?: readonly string[];
+}
+
+export interface AssetLimits {
+  /** Images of this many bytes or more must go through /v1/uploads. */
+  readonly maxSmallImageBytes: number;
+  /** Decoding refuses images with more pixels than this (decompression bombs). */
+  readonly maxPixels: number;
+}
+
+const formatMegabytes = (bytes: number) => `${Math.round(bytes / 100_000) / 10} MB`;
+
+export function smallImageTooLarge(limit: number, size?: number): AppError {
+  const actual = size === undefined ? '' : ` is ${formatMegabytes(size)}; images`;
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `The image${actual} of ${formatMegabytes(limit)} or more must be uploaded with POST /v1/uploads (multipart upload)`,
+    { limit },
+  );
+}
+
+export class AssetService {
+  readonly #db: Kysely<Database>;
+  readonly #files: FileStore;
+  readonly #repo: AssetRepository;
+  readonly #limits: AssetLimits;
+
+  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits) {
+    this.#db = db;
+    this.#files = files;
+    this.#repo = new AssetRepository(db);
+    this.#limits = limits;
+  }
+
+  get limits(): AssetLimits {
+    return this.#limits;
+  }
+
+  /**
+   * The small-upload path: identify the image, measure it, make its thumbnail, store both
+   * and record the asset in one transaction. The staged file is consumed either way.
+   */
+  async createImage(scope: Scope, input: NewImageInput): Promise<Asset> {
+    const { staged } = input;
+    try {
+      if (staged.size >= this.#limits.maxSmallImageBytes) throw smallImageTooLarge(this.#limits.maxSmallImageBytes, staged.size);
+      const image = await probeImage(staged, this.#limits.maxPixels);
+      await this.#checkReferences(this.#db, scope, input);
+      const thumbnail = canThumbnail(image.format)
+        ? await makeThumbnail(image.svgSource ?? staged.path, image.format, this.#limits.maxPixels)
+        : undefined;
+      const pending = [await this.#files.upload(staged, image.mimeType)];
+      if (thumbnail) pending.push(await this.#files.uploadBuffer(thumbnail, THUMBNAIL_MIME));
+      const id = newId('asset');
+      await this.#files.commit(pending, async (trx, [file, thumb]) => {
+        const parent = await this.#checkReferences(trx, scope, input);
+        const now = nowIso();
+        await this.#repo.insert(
+          trx,
+          {
+            id,
+            project_id: scope.projectId,
+            author_id: scope.authorId,
+            kind: 'image',
+            mime_type: image.mimeType,
+            name: input.name,
+            description: null,
+            source: 'uploaded',
+            type: 'uploaded',
+            privacy: 'private',
+            is_hidden: input.hide ?? false,
+            tags: [],
+            parent_id: parent?.id ?? null,
+            root_parent_id: parent ? (parent.rootParentId ?? parent.id) : null,
+            model_id: null,
+            file_id: (file as { id: string }).id,
+            thumbnail_file_id: thumb?.id ?? null,
+            size: staged.size,
+            width: image.width,
+            height: image.height,
+            properties: {
+              width: image.width,
+              height: image.height,
+              size: staged.size,
+              format: image.format,
+              hasAlpha: image.hasAlpha,
+              ...(image.frameCount ? { frameCount: image.frameCount } : {}),
+            },
+            status: 'success',
+            created_at: now,
+            updated_at: now,
+          },
+          [...new Set(input.collectionIds ?? [])],
+        );
+      });
+      return this.get(scope, id);
+    } finally {
+      await this.#files.discard(staged);
+    }
+  }
+
+  /** The parent and collections named by a new asset must exist in its project. */
+  async #checkReferences(db: Kysely<Database> | Transaction<Database>, scope: Scope, input: NewImageInput): Promise<Asset | undefined> {
+    const parent = input.parentId ? await this.#repo.find(scope.projectId, input.parentId, db) : undefined;
+    if (input.parentId && !parent) throw notFound('ASSET_NOT_FOUND', 'Parent asset', input.parentId);
+    const wanted = [...new Set(input.collectionIds ?? [])];
+    if (wanted.length > 0) {
+      const rows = await db
+        .selectFrom('collections')
+        .select('id')
+        .where('project_id', '=', scope.projectId)
+        .where('id', 'in', wanted)
+        .execute();
+      const found = new Set(rows.map((row) => row.id));
+      const missing = wanted.filter((id) => !found.has(id));
+      if (missing.length > 0) throw notFound('COLLECTION_NOT_FOUND', 'Collection', missing.join('", "'));
+    }
+    return parent;
+  }
+
+  async get(scope: Scope, id: string): Promise<Asset> {
+    const asset = await this.#repo.find(scope.projectId, id);
+    if (!asset) throw notFound('ASSET_NOT_FOUND', 'Asset', id);
+    return asset;
+  }
+
+  /** Lists a project's assets, or with `scope` null the public assets of every project. */
+  async list(scope: Scope | null, query: AssetListQuery): Promise<AssetPage> {
+    if ((query.createdAfter || query.createdBefore) && query.sortBy !== 'createdAt') {
+      throw new AppError('VALIDATION_ERROR', 'createdAfter and createdBefore require sortBy=createdAt');
+    }
+    const cursor = query.paginationToken ? decodeCursor(query.paginationToken, query.sortBy, query.sortDirection) : undefined;
+    const projectId = scope === null || query.privacy === 'public' ? null : scope.projectId;
+    return this.#repo.list(projectId, query, cursor);
+  }
+
+  async update(scope: Scope, id: string, patch: AssetPatch): Promise<Asset> {
+    await this.#db.transaction().execute(async (trx) => {
+      const exists = await this.#repo.existing(trx, scope.projectId, [id]);
+      if (!exists.has(id)) throw notFound('ASSET_NOT_FOUND', 'Asset', id);
+      const tags = patch.tags ? [...new Set(patch.tags)] : undefined;
+      await trx
+        .updateTable('assets')
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.privacy !== undefined ? { privacy: patch.privacy } : {}),
+          ...(tags ? { tags: JSON.stringify(tags) } : {}),
+          updated_at: nowIso(),
+        })
+        .where('id', '=', id)
+        .execute();
+      if (tags) await this.#repo.replaceTags(trx, id, tags);
+    });
+    return this.get(scope, id);
+  }
+
+  /** Deletes assets of the project, all or none; their bytes go when nothing else refers to them. */
+  async delete(scope: Scope, ids: readonly string[]): Promise<void> {
+    const unique = [...new Set(ids)];
+    const orphaned = await this.#db.transaction().execute(async (trx) => {
+      const found = await this.#repo.existing(trx, scope.projectId, unique);
+      const missing = unique.filter((id) => !found.has(id));
+      if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
+      const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
+      return this.#files.release(trx, fileIds);
+    });
+    await this.#files.deleteObjects(orphaned);
+  }
+}

@@ -1,0 +1,77 @@
+import type { FileRef } from '../files/file-store.ts';
+
+export const ASSET_KINDS = ['image', 'audio', 'video', '3d'] as const;
+export type AssetKind = (typeof ASSET_KINDS)[number];
+
+export const PRIVACIES = ['private', 'public', 'unlisted'] as const;
+export type Privacy = (typeof PRIVACIES)[number];
+
+/** An asset as the domain sees it: what every dialect maps from. */
+export interface Asset {
+  readonly id: string;
+  readonly projectId: string;
+  readonly authorId: string;
+  readonly kind: AssetKind;
+  readonly mimeType: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly source: string;
+  readonly type: string;
+  readonly privacy: Privacy;
+  readonly isHidden: boolean;
+  readonly tags: readonly string[];
+  readonly parentId: string | null;
+  readonly rootParentId: string | null;
+  readonly modelId: string | null;
+  readonly file: FileRef;
+  readonly thumbnail: FileRef | null;
+  readonly size: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  /** What was measured from the bytes: dimensions, format, duration… depending on the kind. */
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly status: 'success';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly collectionIds: readonly string[];
+}
+
+/** Where a request acts: one project, on behalf of one key. */
+export interface Scope {
+  readonly projectId: string;
+  readonly authorId: string;
+}
+
+export const SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+export type SortDirection = 'asc' | 'desc';
+
+export interface AssetListQuery {
+  readonly pageSize: number;
+  readonly paginationToken?: string;
+  readonly sortBy: SortField;
+  readonly sortDirection: SortDirection;
+  readonly createdAfter?: string;
+  readonly createdBefore?: string;
+  readonly parentAssetId?: string;
+  readonly rootAssetId?: string;
+  readonly modelId?: string;
+  readonly authorId?: string;
+  readonly collectionId?: string;
+  readonly type?: string;
+  readonly kind?: AssetKind;
+  readonly tags?: readonly string[];
+  readonly privacy?: Privacy;
+}
+
+export interface AssetPage {
+  readonly assets: Asset[];
+  readonly nextPaginationToken?: string;
+}
+
+export interface AssetPatch {
+  readonly name?: string;
+  readonly description?: string | null;
+  readonly tags?: readonly string[];
+  readonly privacy?: Privacy;
+}

@@ -1,0 +1,192 @@
+import type { Kysely } from 'kysely';
+import type { Scope } from '../assets/asset.ts';
+import type { Database } from '../db/schema.ts';
+import { AppError, notFound } from '../errors.ts';
+import { newId } from '../lib/ids.ts';
+import { nowIso } from '../lib/time.ts';
+
+export interface Collection {
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly assetCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CollectionPage {
+  readonly collections: Collection[];
+  readonly nextPaginationToken?: string;
+}
+
+/** How many asset ids one add or remove call may carry. */
+export const MAX_ASSETS_PER_CALL = 49;
+
+export class CollectionService {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(scope: Scope, name: string): Promise<Collection> {
+    const now = nowIso();
+    const id = newId('collection');
+    await this.#db.insertInto('collections').values({ id, project_id: scope.projectId, name, created_at: now, updated_at: now }).execute();
+    return this.get(scope, id);
+  }
+
+  async get(scope: Scope, id: string): Promise<Collection> {
+    const row = await this.#db
+      .selectFrom('collections')
+      .selectAll()
+      .select((eb) =>
+        eb
+          .selectFrom('collection_assets')
+          .select((inner) => inner.fn.countAll<number>().as('n'))
+          .whereRef('collection_assets.collection_id', '=', 'collections.id')
+          .as('asset_count'),
+      )
+      .where('id', '=', id)
+      .where('project_id', '=', scope.projectId)
+      .executeTakeFirst();
+    if (!row) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+    return toCollection(row);
+  }
+
+  /** Newest first, in keyset pages like assets. */
+  async list(scope: Scope, pageSize: number, paginationToken?: string): Promise<CollectionPage> {
+    let query = this.#db
+      .selectFrom('collections')
+      .selectAll()
+      .select((eb) =>
+        eb
+          .selectFrom('collection_assets')
+          .select((inner) => inner.fn.countAll<number>().as('n'))
+          .whereRef('collection_assets.collection_id', '=', 'collections.id')
+          .as('asset_count'),
+      )
+      .where('project_id', '=', scope.projectId);
+    if (paginationToken) {
+      const [createdAt, id] = decodeToken(paginationToken);
+      query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(pageSize + 1)
+      .execute();
+    const page = rows.slice(0, pageSize).map(toCollection);
+    const last = page.at(-1);
+    if (rows.length <= pageSize || !last) return { collections: page };
+    return { collections: page, nextPaginationToken: Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') };
+  }
+
+  async rename(scope: Scope, id: string, name: string): Promise<Collection> {
+    const result = await this.#db
+      .updateTable('collections')
+      .set({ name, updated_at: nowIso() })
+      .where('id', '=', id)
+      .where('project_id', '=', scope.projectId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+    return this.get(scope, id);
+  }
+
+  async delete(scope: Scope, id: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const found = await trx
+        .selectFrom('collections')
+        .select('id')
+        .where('id', '=', id)
+        .where('project_id', '=', scope.projectId)
+        .executeTakeFirst();
+      if (!found) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+      // Assets stay: a collection only groups them.
+      await trx.deleteFrom('collection_assets').where('collection_id', '=', id).execute();
+      await trx.deleteFrom('collections').where('id', '=', id).execute();
+    });
+  }
+
+  /** Adds assets of the same project; adding one already there is not an error. */
+  async addAssets(scope: Scope, id: string, assetIds: readonly string[]): Promise<Collection> {
+    const unique = [...new Set(assetIds)];
+    await this.#db.transaction().execute(async (trx) => {
+      const found = await trx
+        .selectFrom('collections')
+        .select('id')
+        .where('id', '=', id)
+        .where('project_id', '=', scope.projectId)
+        .executeTakeFirst();
+      if (!found) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+      const assets = await trx
+        .selectFrom('assets')
+        .select('id')
+        .where('project_id', '=', scope.projectId)
+        .where('id', 'in', unique)
+        .execute();
+      const present = new Set(assets.map((row) => row.id));
+      const missing = unique.filter((assetId) => !present.has(assetId));
+      if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
+      const now = nowIso();
+      await trx
+        .insertInto('collection_assets')
+        .values(unique.map((assetId) => ({ collection_id: id, asset_id: assetId, created_at: now })))
+        .onConflict((oc) => oc.columns(['collection_id', 'asset_id']).doNothing())
+        .execute();
+      await trx.updateTable('collections').set({ updated_at: now }).where('id', '=', id).execute();
+    });
+    return this.get(scope, id);
+  }
+
+  /** Removes assets from the collection; ids not in it are ignored. */
+  async removeAssets(scope: Scope, id: string, assetIds: readonly string[]): Promise<Collection> {
+    await this.#db.transaction().execute(async (trx) => {
+      const found = await trx
+        .selectFrom('collections')
+        .select('id')
+        .where('id', '=', id)
+        .where('project_id', '=', scope.projectId)
+        .executeTakeFirst();
+      if (!found) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+      await trx
+        .deleteFrom('collection_assets')
+        .where('collection_id', '=', id)
+        .where('asset_id', 'in', [...new Set(assetIds)])
+        .execute();
+      await trx.updateTable('collections').set({ updated_at: nowIso() }).where('id', '=', id).execute();
+    });
+    return this.get(scope, id);
+  }
+}
+
+function toCollection(row: {
+  id: string;
+  project_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  asset_count: number | null;
+}): Collection {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    assetCount: Number(row.asset_count ?? 0),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function decodeToken(token: string): [string, string] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string')) return parsed as [string, string];
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError(
+    'INVALID_PAGINATION_TOKEN',
+    'paginationToken is not valid: pass the nextPaginationToken of the previous page unchanged',
+  );
+}

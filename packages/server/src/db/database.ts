@@ -1,0 +1,75 @@
+import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import * as initial from './migrations/001_initial.ts';
+import type { Database } from './schema.ts';
+import { openSqlite } from './sqlite-dialect.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Migrations are listed here rather than read from a folder, so they load the same from source or a bundle. */
+const MIGRATIONS: Record<string, Migration> = {
+  '001_initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export interface OpenOptions {
+  /** PostgreSQL schema to use (tests give each suite its own). */
+  readonly schema?: string;
+}
+
+function postgresDialect(url: string, options: OpenOptions): PostgresDialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Byte sizes are 64-bit: pg returns int8 as text; a double holds every size up to 8 PiB exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new PostgresDialect({ pool });
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Db {
+  const engine: Engine = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  const dialect = engine === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : postgresDialect(url, options);
+  const kysely = new Kysely<Database>({ dialect });
+  return { kysely, engine, close: () => kysely.destroy() };
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider });
+  if (db.engine === 'postgres') {
+    // Several processes may start together: let one migrate while the others wait.
+    await db.kysely.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(715517)`.execute(conn);
+      try {
+        await runMigrations(new Migrator({ db: conn, provider }));
+      } finally {
+        await sql`select pg_advisory_unlock(715517)`.execute(conn);
+      }
+    });
+    return;
+  }
+  await runMigrations(migrator);
+}
+
+async function runMigrations(migrator: Migrator): Promise<void> {
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
+}

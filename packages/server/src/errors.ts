@@ -1,0 +1,51 @@
+/**
+ * One error type for the whole domain. Each code maps to one HTTP status here, in one place;
+ * dialects decide how the error looks on the wire, never which status it gets.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  INVALID_BASE64: 400,
+  UNHANDLED_IMAGE_FORMAT: 400,
+  MISSING_IMAGE: 400,
+  INVALID_PAGINATION_TOKEN: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  INVALID_SIGNATURE: 403,
+  URL_EXPIRED: 403,
+  NOT_FOUND: 404,
+  ASSET_NOT_FOUND: 404,
+  PROJECT_NOT_FOUND: 404,
+  COLLECTION_NOT_FOUND: 404,
+  FILE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RANGE_NOT_SATISFIABLE: 416,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNPROCESSABLE_IMAGE: 422,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const notFound = (code: ErrorCode, what: string, id: string) => new AppError(code, `${what} "${id}" was not found`);
+
+export const invalid = (message: string, details?: Record<string, unknown>) => new AppError('VALIDATION_ERROR', message, details);

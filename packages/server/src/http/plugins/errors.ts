@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode } from '../../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The message a client gets when its body is over the route's limit. */
+    tooLargeMessage?: string;
+  }
+}
+
+/** The wire shape of every error of the /v1 API. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  requestId: string;
+}
+
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'UNSUPPORTED_MEDIA_TYPE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  416: 'RANGE_NOT_SATISFIABLE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/** Rewrites framework errors (parsing, validation, limits) as AppErrors with messages a client can act on. */
+export function toAppError(error: FastifyError, request: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  if (error.validation) {
+    const where = error.validationContext ?? 'request';
+    const first = error.validation[0];
+    const path = first?.instancePath ? `${where}${first.instancePath.replaceAll('/', '.')}` : where;
+    const message = first ? `${path} ${first.message ?? 'is invalid'}` : error.message;
+    return new AppError('VALIDATION_ERROR', message, {
+      errors: error.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+    });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', request.routeOptions.config.tooLargeMessage ?? 'The request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/json`,
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('VALIDATION_ERROR', 'The JSON body is empty: send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
+  }
+  if (error instanceof SyntaxError) return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return new AppError(CODE_FOR_STATUS[status] ?? 'VALIDATION_ERROR', error.message);
+  }
+  return new AppError('INTERNAL', 'Internal server error', undefined, error);
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const error = toAppError(raw, request);
+    if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+    else request.log.info({ code: error.code, status: error.status }, error.message);
+    const body: ErrorBody = { code: error.code, message: error.message, requestId: request.id };
+    if (error.details) body.details = error.details;
+    if (error.status === 401) reply.header('www-authenticate', 'Basic realm="assetd"');
+    return reply.status(error.status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      code: 'NOT_FOUND',
+      message: `Route ${request.method} ${request.url.split('?')[0]} does not exist`,
+      requestId: request.id,
+    };
+    return reply.status(404).send(body);
+  });
+}

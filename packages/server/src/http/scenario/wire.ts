@@ -1,0 +1,67 @@
+import type { Asset } from '../../assets/asset.ts';
+import type { Collection } from '../../collections/collection-service.ts';
+import type { FileLinker } from '../file-links.ts';
+
+/** What spec 000 lists for an uploaded image: the operations the hosted service offers on it. */
+const IMAGE_EDIT_CAPABILITIES = [
+  'REMOVE_BACKGROUND',
+  'REFINE',
+  'PIXELATE',
+  'PROMPT_EDITING',
+  'UPSCALE',
+  'UPSCALE_360',
+  'DETECTION',
+  'VECTORIZATION',
+  'SEGMENTATION',
+  'REFRAME',
+  'GENERATIVE_FILL',
+] as const;
+
+/** The scenario dialect's asset object (spec 000 and 004). Fields are mapped one by one, never passed through. */
+export function toWireAsset(asset: Asset, link: FileLinker) {
+  const dimensions = asset.width !== null && asset.height !== null ? { width: asset.width, height: asset.height } : {};
+  const thumbnailUrl = asset.thumbnail ? link(asset.thumbnail) : undefined;
+  return {
+    id: asset.id,
+    url: link(asset.file),
+    mimeType: asset.mimeType,
+    metadata: {
+      type: asset.type,
+      name: asset.name,
+      kind: asset.kind,
+      ...dimensions,
+      size: asset.size,
+      ...(asset.parentId ? { parentId: asset.parentId } : {}),
+      ...(asset.rootParentId ? { rootParentId: asset.rootParentId } : {}),
+      ...(asset.modelId ? { modelId: asset.modelId } : {}),
+      ...(thumbnailUrl ? { thumbnail: { url: thumbnailUrl } } : {}),
+    },
+    properties: { ...asset.properties },
+    kind: asset.kind,
+    source: asset.source,
+    ownerId: asset.projectId,
+    authorId: asset.authorId,
+    createdAt: asset.createdAt,
+    updatedAt: asset.updatedAt,
+    privacy: asset.privacy,
+    tags: [...asset.tags],
+    collectionIds: [...asset.collectionIds],
+    status: asset.status,
+    editCapabilities: asset.kind === 'image' ? [...IMAGE_EDIT_CAPABILITIES] : [],
+    isHidden: asset.isHidden,
+    ...(asset.description !== null ? { description: asset.description } : {}),
+    ...(thumbnailUrl ? { thumbnail: { url: thumbnailUrl } } : {}),
+  };
+}
+
+export function toWireCollection(collection: Collection) {
+  return {
+    id: collection.id,
+    name: collection.name,
+    ownerId: collection.projectId,
+    assetCount: collection.assetCount,
+    itemCount: collection.assetCount,
+    createdAt: collection.createdAt,
+    updatedAt: collection.updatedAt,
+  };
+}

@@ -1,0 +1,8 @@
+export { buildApp } from './app.ts';
+export { ensureStartupKey } from './auth/bootstrap.ts';
+export type { CreatedKey, KeyInfo } from './auth/keys.ts';
+export { KeyService } from './auth/keys.ts';
+export { type Config, ConfigError, loadConfig } from './config.ts';
+export { type Container, createContainer } from './container.ts';
+export { migrate, openDatabase } from './db/database.ts';
+export { serve } from './main.ts';
