@@ -50,6 +50,9 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     return503OnClosing: true,
   });
 
+  // Only JSON and multipart bodies are spoken here; anything else is a 415, not a string body.
+  app.removeContentTypeParser('text/plain');
+
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.other).compile(schema));
 

@@ -9,6 +9,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly engine: Engine;
+  /** The PostgreSQL schema in use, when not the default. */
+  readonly schema: string | undefined;
   close(): Promise<void>;
 }
 
@@ -42,17 +44,19 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   const engine: Engine = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const dialect = engine === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : postgresDialect(url, options);
   const kysely = new Kysely<Database>({ dialect });
-  return { kysely, engine, close: () => kysely.destroy() };
+  return { kysely, engine, schema: options.schema, close: () => kysely.destroy() };
 }
 
 export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // Name the schema of the migration tables, or Kysely finds another schema's and skips making its own.
+  const tables = db.schema ? { migrationTableSchema: db.schema } : {};
+  const migrator = new Migrator({ db: db.kysely, provider, ...tables });
   if (db.engine === 'postgres') {
     // Several processes may start together: let one migrate while the others wait.
     await db.kysely.connection().execute(async (conn) => {
       await sql`select pg_advisory_lock(715517)`.execute(conn);
       try {
-        await runMigrations(new Migrator({ db: conn, provider }));
+        await runMigrations(new Migrator({ db: conn, provider, ...tables }));
       } finally {
         await sql`select pg_advisory_unlock(715517)`.execute(conn);
       }

@@ -20,18 +20,19 @@ const SAFE_HEADERS = {
 } as const;
 
 export function registerFileRoutes(app: FastifyInstance, c: Container): void {
-  app.get(
-    '/files/:fileId',
-    {
-      config: { auth: 'none' },
-      schema: {
-        summary: 'Download a file through a signed, expiring link (supports Range)',
-        tags: ['files'],
-        params: Params,
-        querystring: Query,
-      },
+  // HEAD is routed here explicitly: Fastify's automatic HEAD would read the whole file to discard it.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/files/:fileId',
+    exposeHeadRoute: false,
+    config: { auth: 'none' },
+    schema: {
+      summary: 'Download a file through a signed, expiring link (supports Range)',
+      tags: ['files'],
+      params: Params,
+      querystring: Query,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const { fileId } = request.params as { fileId: string };
       const { expires, signature } = request.query as { expires?: string; signature?: string };
       c.signer.verify(FILE_LINK_PURPOSE, fileId, expires, signature);
@@ -69,5 +70,5 @@ export function registerFileRoutes(app: FastifyInstance, c: Container): void {
       if (request.method === 'HEAD' || file.size === 0) return reply.send();
       return reply.send(await c.storage.read(file.storageKey));
     },
-  );
+  });
 }

@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
-import { imageSize } from 'image-size';
 import isSvg from 'is-svg';
 import sharp from 'sharp';
 import { AppError } from '../errors.ts';
@@ -54,7 +53,8 @@ export async function probeImage(file: { path: string; size: number }, maxPixels
   const detected = await fileTypeFromFile(file.path);
   const raster = detected ? RASTER_FORMATS[detected.mime] : undefined;
   if (detected && raster) return probeRaster(file.path, detected.mime, raster, maxPixels);
-  if (!detected && file.size <= MAX_SVG_BYTES) {
+  // file-type reports any text opening with an XML declaration as application/xml, as many SVGs do.
+  if ((!detected || detected.mime === 'application/xml') && file.size <= MAX_SVG_BYTES) {
     const text = await readText(file.path, file.size);
     if (isSvg(text)) return probeSvg(Buffer.from(text), maxPixels);
   }
@@ -85,6 +85,7 @@ async function probeRaster(path: string, mimeType: string, format: ImageFormat, 
   let hasAlpha = false;
   let pages: number | undefined;
   try {
+    // libheif parses a HEIC header without an HEVC decoder, so this reads HEIC sizes too.
     const meta = await sharp(path, { limitInputPixels: false }).metadata();
     // Width and height as displayed, after the EXIF orientation is applied.
     width = meta.autoOrient?.width ?? meta.width;
@@ -92,32 +93,12 @@ async function probeRaster(path: string, mimeType: string, format: ImageFormat, 
     hasAlpha = meta.hasAlpha ?? false;
     pages = meta.pages;
   } catch (error) {
-    // sharp's libvips has no HEVC decoder, but the HEIC header still tells the size.
-    if (format !== 'heic') throw corrupt(format, error);
-    try {
-      const size = imageSize(await readHead(path));
-      width = size.width;
-      height = size.height;
-    } catch (inner) {
-      throw corrupt(format, inner);
-    }
+    throw corrupt(format, error);
   }
   if (!width || !height) throw corrupt(format, new Error('no dimensions'));
   checkPixels(width, height, maxPixels);
   const animated = (format === 'gif' || format === 'webp') && pages !== undefined && pages > 1;
   return { mimeType, format, width, height, hasAlpha, ...(animated ? { frameCount: pages } : {}) };
-}
-
-/** HEIC keeps its size in the first boxes; 512 KiB is far more than any header needs. */
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(512 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 async function probeSvg(source: Buffer, maxPixels: number): Promise<ImageInfo & { svgSource: Buffer }> {

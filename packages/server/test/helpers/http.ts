@@ -1,0 +1,40 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import type { CreatedKey } from '../../src/auth/keys.ts';
+import type { DatabaseTarget, TestEnvironment } from './databases.ts';
+import { createTestEnvironment } from './databases.ts';
+
+export interface TestServer extends TestEnvironment {
+  readonly app: FastifyInstance;
+  /** A key of a first team, and one of a second team that must never see the first's data. */
+  readonly key: CreatedKey;
+  readonly otherKey: CreatedKey;
+  dispose(): Promise<void>;
+}
+
+export const basic = (key: { id: string; secret: string }) => `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`;
+export const bearer = (key: { secret: string }) => `Bearer ${key.secret}`;
+
+export async function startTestServer(target: DatabaseTarget, env: Record<string, string> = {}): Promise<TestServer> {
+  const environment = await createTestEnvironment(target, env);
+  const app = await buildApp(environment.container, { logger: false });
+  await app.ready();
+  const key = await environment.container.keys.create({ team: 'first team', project: 'main' });
+  const otherKey = await environment.container.keys.create({ team: 'second team', project: 'theirs' });
+  return {
+    ...environment,
+    app,
+    key,
+    otherKey,
+    async dispose() {
+      await app.close();
+      await environment.dispose();
+    },
+  };
+}
+
+export type Response = LightMyRequestResponse;
+
+/** JSON body of a response, typed loosely for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+export const json = (response: Response): any => JSON.parse(response.body);
