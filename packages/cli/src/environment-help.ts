@@ -6,12 +6,11 @@ Environment:
 
 export const SERVER_ENVIRONMENT = `${DATABASE_ENVIRONMENT}
   PORT, HOST             where to listen (default 8080 on 127.0.0.1)
-  ASSETD_PUBLIC_URL      base URL clients reach the server at; signed file links are built on it
+  ASSETD_RUN_JOBS        whether this process also runs jobs (default true; false with separate workers)
   ASSETD_SIGNING_SECRET  secret for signed URLs (32+ characters); all processes of a deployment share it
-  ASSETD_URL_TTL_SECONDS lifetime of signed URLs (default 3600)
-  ASSETD_API_KEY, ASSETD_API_SECRET
-                         an API key to create or update at start (secret: 16+ characters)
-  ASSETD_MAX_IMAGE_BYTES images this large or larger must use /v1/uploads (default 6000000)
-  ASSETD_MAX_IMAGE_PIXELS
-                         images with more pixels are refused (default 268402689)
+  ASSETD_LOG_LEVEL       fatal, error, warn, info (default), debug, trace or silent
+  … and the rest of the configuration table in the README (limits, signing, imports).`;
+
+export const WORKER_ENVIRONMENT = `${DATABASE_ENVIRONMENT}
+  ASSETD_JOB_CONCURRENCY jobs run at once in this process (default 2)
   ASSETD_LOG_LEVEL       fatal, error, warn, info (default), debug, trace or silent`;

@@ -26,6 +26,7 @@ describe('assetd command line', () => {
   it('documents the environment in the help of the commands that read it', async () => {
     expect((await runCli(['keys', '--help'], {})).stdout).toContain('ASSETD_DATABASE_URL');
     expect((await runCli(['serve', '--help'], {})).stdout).toContain('ASSETD_SIGNING_SECRET');
+    expect((await runCli(['worker', '--help'], {})).stdout).toContain('ASSETD_JOB_CONCURRENCY');
   });
 
   it('reports configuration errors as they are', async () => {

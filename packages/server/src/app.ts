@@ -2,22 +2,22 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from './container.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
+import { registerUploadRoutes } from './http/scenario/uploads.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Signed links are capabilities: keep their signatures out of the logs. */
-const redactUrl = (url: string) => url.replace(/([?&]signature=)[^&]*/g, '$1[redacted]');
-
 export interface AppOptions {
-  readonly logger?: FastifyServerOptions['logger'];
+  /** false silences request logs (tests); otherwise the container's logger is used. */
+  readonly logger?: false;
 }
 
 /**
@@ -31,16 +31,7 @@ function validators() {
 
 export async function buildApp(c: Container, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? {
-      level: c.config.logLevel,
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.ip,
-        }),
-      },
-    },
+    ...(options.logger === false ? { logger: false } : { loggerInstance: c.log as FastifyBaseLogger }),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -83,6 +74,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   registerFileRoutes(app, c);
   registerAssetRoutes(app, c);
   registerCollectionRoutes(app, c);
+  registerUploadRoutes(app, c);
+  await registerPartRoutes(app, c);
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import pino, { type Logger } from 'pino';
 import { AssetService } from './assets/asset-service.ts';
 import { KeyService } from './auth/keys.ts';
 import { loadSigningSecret } from './auth/signing-secret.ts';
@@ -7,20 +8,51 @@ import { CollectionService } from './collections/collection-service.ts';
 import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
 import { FileStore } from './files/file-store.ts';
+import { JobQueue } from './jobs/job-queue.ts';
+import { JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
+import { type Importer, UploadProcessor } from './pipeline/process-upload.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
+import { createImporter } from './uploads/importer.ts';
+import { PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
+import { UploadService } from './uploads/upload-service.ts';
 
 /** Everything a process needs, built once from the config and passed down; no module reads globals. */
 export interface Container {
   readonly config: Config;
+  readonly log: Logger;
   readonly db: Db;
   readonly storage: StorageBackend;
   readonly files: FileStore;
   readonly keys: KeyService;
   readonly assets: AssetService;
   readonly collections: CollectionService;
+  readonly uploads: UploadService;
+  readonly jobs: JobQueue;
+  /** Runs queued jobs in this process; started by `serve` (unless ASSETD_RUN_JOBS=false) and `worker`. */
+  readonly runner: JobRunner;
   readonly signer: UrlSigner;
   close(): Promise<void>;
+}
+
+export interface ContainerOptions extends OpenOptions {
+  readonly log?: Logger;
+  readonly runner?: Partial<RunnerOptions>;
+  /** Replaces the URL/hub importer (tests). */
+  readonly importer?: Importer;
+}
+
+/** Signed links are capabilities: keep their signatures out of the logs. */
+const redactUrl = (url: string) => url.replace(/([?&]signature=)[^&]*/g, '$1[redacted]');
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: ['req.headers.authorization'],
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+    },
+  });
 }
 
 export function createStorage(config: Config): StorageBackend {
@@ -30,8 +62,9 @@ export function createStorage(config: Config): StorageBackend {
   }
 }
 
-export async function createContainer(config: Config, databaseOptions: OpenOptions = {}): Promise<Container> {
-  const db = openDatabase(config.databaseUrl, databaseOptions);
+export async function createContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const db = openDatabase(config.databaseUrl, options);
   try {
     await migrate(db);
     const storage = createStorage(config);
@@ -39,16 +72,49 @@ export async function createContainer(config: Config, databaseOptions: OpenOptio
     const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'));
     await files.sweepTemp(60 * 60 * 1000);
     const signer = new UrlSigner(await loadSigningSecret(db.kysely, config.signingSecret));
+    const assets = new AssetService(db.kysely, files, { maxSmallImageBytes: config.maxSmallImageBytes, maxPixels: config.maxImagePixels });
+    const jobs = new JobQueue(db.kysely, db.engine);
+    let runner: JobRunner | undefined;
+    const uploads = new UploadService(
+      db.kysely,
+      storage,
+      jobs,
+      assets,
+      { ...config.uploads, allowedImportHosts: config.imports.allowedHosts },
+      () => runner?.wake(),
+    );
+    const processor = new UploadProcessor(
+      uploads.repository,
+      assets,
+      storage,
+      options.importer ?? createImporter(config, files),
+      { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000 },
+      log,
+    );
+    runner = new JobRunner(
+      jobs,
+      new Map([[PROCESS_UPLOAD_JOB, processor]]),
+      { concurrency: config.jobs.concurrency, leaseMs: 30_000, pollMs: 1000, backoffMs: 2000, ...options.runner },
+      log.child({ component: 'jobs' }),
+    );
+    const started = runner;
     return {
       config,
+      log,
       db,
       storage,
       files,
       keys: new KeyService(db.kysely),
-      assets: new AssetService(db.kysely, files, { maxSmallImageBytes: config.maxSmallImageBytes, maxPixels: config.maxImagePixels }),
+      assets,
       collections: new CollectionService(db.kysely),
+      uploads,
+      jobs,
+      runner: started,
       signer,
-      close: () => db.close(),
+      close: async () => {
+        await started.stop();
+        await db.close();
+      },
     };
   } catch (error) {
     await db.close();

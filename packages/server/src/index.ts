@@ -5,4 +5,4 @@ export { KeyService } from './auth/keys.ts';
 export { type Config, ConfigError, loadConfig } from './config.ts';
 export { type Container, createContainer } from './container.ts';
 export { migrate, openDatabase } from './db/database.ts';
-export { serve } from './main.ts';
+export { serve, work } from './main.ts';

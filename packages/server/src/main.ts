@@ -1,29 +1,50 @@
 import { buildApp } from './app.ts';
 import { ensureStartupKey } from './auth/bootstrap.ts';
 import { loadConfig } from './config.ts';
-import { createContainer } from './container.ts';
+import { type Container, createContainer } from './container.ts';
+import { startBackground } from './jobs/background.ts';
 
-/** Starts the API server and stops it cleanly on SIGTERM or SIGINT. */
-export async function serve(env: Record<string, string | undefined> = process.env): Promise<void> {
+type Env = Record<string, string | undefined>;
+
+/** Stops cleanly on SIGTERM or SIGINT: `stop` drains work in flight, then the process exits. */
+function onSignals(container: Container, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    container.log.info({ signal }, 'shutting down: finishing work in flight');
+    // Work that never ends must not keep the process up for ever.
+    const timer = setTimeout(() => process.exit(1), 30_000);
+    timer.unref();
+    await stop();
+    await container.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void handle('SIGTERM'));
+  process.once('SIGINT', () => void handle('SIGINT'));
+}
+
+/** The API server; with ASSETD_RUN_JOBS (the default) it also runs jobs in this process. */
+export async function serve(env: Env = process.env): Promise<void> {
   const config = loadConfig(env);
   const container = await createContainer(config);
   await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
   const app = await buildApp(container);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    // A request that never ends must not keep the process up for ever.
-    const timer = setTimeout(() => process.exit(1), 30_000);
-    timer.unref();
+  const background = config.jobs.run ? startBackground(container) : undefined;
+  onSignals(container, async () => {
     await app.close();
-    await container.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+    await background?.stop();
+  });
   await app.listen({ port: config.port, host: config.host });
+}
+
+/** A process that only runs jobs (scale-out: any number of them beside the API processes). */
+export async function work(env: Env = process.env): Promise<void> {
+  const config = loadConfig(env);
+  const container = await createContainer(config);
+  const background = startBackground(container);
+  container.log.info({ worker: container.runner.workerId }, 'worker started');
+  onSignals(container, () => background.stop());
 }
 
 if (import.meta.main) {

@@ -1,6 +1,6 @@
-import { serve } from '@assetd/server';
+import { serve, work } from '@assetd/server';
 import type { Command } from 'commander';
-import { SERVER_ENVIRONMENT } from '../environment-help.ts';
+import { SERVER_ENVIRONMENT, WORKER_ENVIRONMENT } from '../environment-help.ts';
 import type { CliIo } from '../io.ts';
 
 export function registerServeCommand(program: Command, io: CliIo): void {
@@ -9,4 +9,10 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .description('start the HTTP API server; it is configured by environment variables')
     .addHelpText('after', SERVER_ENVIRONMENT)
     .action(() => serve(io.env));
+
+  program
+    .command('worker')
+    .description('run jobs only (validation, imports), beside API processes started with ASSETD_RUN_JOBS=false')
+    .addHelpText('after', WORKER_ENVIRONMENT)
+    .action(() => work(io.env));
 }

@@ -1,21 +1,31 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { FileStore, StagedFile } from '../files/file-store.ts';
+import type { FileRef, FileStore, PendingFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
-import { probeImage } from '../media/image.ts';
-import { canThumbnail, makeThumbnail, THUMBNAIL_MIME } from '../media/thumbnail.ts';
+import { THUMBNAIL_MIME } from '../media/thumbnail.ts';
+import { type Description, describeFile } from '../pipeline/describe.ts';
 import type { Asset, AssetListQuery, AssetPage, AssetPatch, Scope } from './asset.ts';
 import { AssetRepository } from './asset-repository.ts';
 import { decodeCursor } from './cursor.ts';
 
-export interface NewImageInput {
-  readonly staged: StagedFile;
-  readonly name: string;
+/** Where a new asset goes and how it is labelled; spec 001's assetOptions. */
+export interface AssetOptions {
   readonly hide?: boolean;
   readonly parentId?: string;
   readonly collectionIds?: readonly string[];
+}
+
+export interface NewImageInput extends AssetOptions {
+  readonly staged: StagedFile;
+  readonly name: string;
+}
+
+export interface NewAssetInput extends AssetOptions {
+  readonly name: string;
+  readonly description: Description;
+  readonly source: string;
 }
 
 export interface AssetLimits {
@@ -61,15 +71,42 @@ export class AssetService {
     const { staged } = input;
     try {
       if (staged.size >= this.#limits.maxSmallImageBytes) throw smallImageTooLarge(this.#limits.maxSmallImageBytes, staged.size);
-      const image = await probeImage(staged, this.#limits.maxPixels);
+      const description = await describeFile(staged, { maxPixels: this.#limits.maxPixels, imagesOnly: true });
       await this.#checkReferences(this.#db, scope, input);
-      const thumbnail = canThumbnail(image.format)
-        ? await makeThumbnail(image.svgSource ?? staged.path, image.format, this.#limits.maxPixels)
-        : undefined;
-      const pending = [await this.#files.upload(staged, image.mimeType)];
-      if (thumbnail) pending.push(await this.#files.uploadBuffer(thumbnail, THUMBNAIL_MIME));
-      const id = newId('asset');
-      await this.#files.commit(pending, async (trx, [file, thumb]) => {
+      const file = await this.#files.upload(staged, description.mimeType);
+      const id = await this.#record(scope, { ...input, description, source: 'uploaded' }, file, {});
+      return this.get(scope, id);
+    } finally {
+      await this.#files.discard(staged);
+    }
+  }
+
+  /**
+   * Records an asset for bytes already in storage (a completed upload). The object stays if
+   * this fails, for the next attempt; `within` runs in the same transaction (the upload's
+   * own state change), so the asset exists exactly when the upload says so.
+   */
+  async createFromStored(
+    scope: Scope,
+    input: NewAssetInput & { readonly file: PendingFile },
+    within: (trx: Transaction<Database>, assetId: string) => Promise<void>,
+  ): Promise<string> {
+    return this.#record(scope, input, input.file, { keepMain: true, within });
+  }
+
+  async #record(
+    scope: Scope,
+    input: NewAssetInput,
+    file: PendingFile,
+    options: { keepMain?: boolean; within?: (trx: Transaction<Database>, assetId: string) => Promise<void> },
+  ): Promise<string> {
+    const { description } = input;
+    const pending = [file];
+    if (description.thumbnail) pending.push(await this.#files.uploadBuffer(description.thumbnail, THUMBNAIL_MIME));
+    const id = newId('asset');
+    await this.#files.commit(
+      pending,
+      async (trx, [stored, thumb]) => {
         const parent = await this.#checkReferences(trx, scope, input);
         const now = nowIso();
         await this.#repo.insert(
@@ -78,11 +115,11 @@ export class AssetService {
             id,
             project_id: scope.projectId,
             author_id: scope.authorId,
-            kind: 'image',
-            mime_type: image.mimeType,
+            kind: description.kind,
+            mime_type: description.mimeType,
             name: input.name,
             description: null,
-            source: 'uploaded',
+            source: input.source,
             type: 'uploaded',
             privacy: 'private',
             is_hidden: input.hide ?? false,
@@ -90,34 +127,32 @@ export class AssetService {
             parent_id: parent?.id ?? null,
             root_parent_id: parent ? (parent.rootParentId ?? parent.id) : null,
             model_id: null,
-            file_id: (file as { id: string }).id,
+            file_id: (stored as FileRef).id,
             thumbnail_file_id: thumb?.id ?? null,
-            size: staged.size,
-            width: image.width,
-            height: image.height,
-            properties: {
-              width: image.width,
-              height: image.height,
-              size: staged.size,
-              format: image.format,
-              hasAlpha: image.hasAlpha,
-              ...(image.frameCount ? { frameCount: image.frameCount } : {}),
-            },
+            size: file.size,
+            width: description.width ?? null,
+            height: description.height ?? null,
+            properties: { ...description.properties },
             status: 'success',
             created_at: now,
             updated_at: now,
           },
           [...new Set(input.collectionIds ?? [])],
         );
-      });
-      return this.get(scope, id);
-    } finally {
-      await this.#files.discard(staged);
-    }
+        await options.within?.(trx, id);
+      },
+      { keepOnFailure: options.keepMain ? [file] : [] },
+    );
+    return id;
+  }
+
+  /** Fails when the parent or collections named for a new asset are not in its project. */
+  async checkReferences(scope: Scope, options: AssetOptions): Promise<void> {
+    await this.#checkReferences(this.#db, scope, options);
   }
 
   /** The parent and collections named by a new asset must exist in its project. */
-  async #checkReferences(db: Kysely<Database> | Transaction<Database>, scope: Scope, input: NewImageInput): Promise<Asset | undefined> {
+  async #checkReferences(db: Kysely<Database> | Transaction<Database>, scope: Scope, input: AssetOptions): Promise<Asset | undefined> {
     const parent = input.parentId ? await this.#repo.find(scope.projectId, input.parentId, db) : undefined;
     if (input.parentId && !parent) throw notFound('ASSET_NOT_FOUND', 'Parent asset', input.parentId);
     const wanted = [...new Set(input.collectionIds ?? [])];

@@ -1,6 +1,7 @@
 import type { FileRef } from '../files/file-store.ts';
 
-export const ASSET_KINDS = ['image', 'audio', 'video', '3d'] as const;
+/** `model` is an opaque model file (weights) imported from a hub or URL. */
+export const ASSET_KINDS = ['image', 'audio', 'video', '3d', 'model'] as const;
 export type AssetKind = (typeof ASSET_KINDS)[number];
 
 export const PRIVACIES = ['private', 'public', 'unlisted'] as const;

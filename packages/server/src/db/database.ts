@@ -1,6 +1,7 @@
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001_initial.ts';
+import * as uploadsAndJobs from './migrations/002_uploads_and_jobs.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -17,6 +18,7 @@ export interface Db {
 /** Migrations are listed here rather than read from a folder, so they load the same from source or a bundle. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
+  '002_uploads_and_jobs': uploadsAndJobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /** Timestamps are ISO-8601 strings with milliseconds in UTC: they sort as text on every engine. */
 type Timestamp = string;
 
@@ -91,8 +89,54 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface MigrationsMarker {
-  _: Generated<number>;
+export interface UploadsTable {
+  id: string;
+  project_id: string;
+  author_id: string;
+  kind: string;
+  source: string;
+  provider: string | null;
+  status: string;
+  file_name: string;
+  original_file_name: string | null;
+  content_type: string | null;
+  file_size: number | null;
+  parts_count: number | null;
+  /** The split the part URLs were planned with: part n starts at (n-1) × part_size. */
+  part_size: number | null;
+  /** JSON {collectionIds, hide, parentId}. */
+  asset_options: string | null;
+  url: string | null;
+  entity_id: string | null;
+  error_message: string | null;
+  job_id: string | null;
+  /** Id the stored file will get, and the object key its bytes are assembled at. */
+  file_id: string;
+  storage_key: string;
+  /** The storage backend's multipart upload id, while parts are being received. */
+  multipart_id: string | null;
+  /** Set while one request assembles the parts, so a concurrent complete does not do it twice. */
+  completing_at: Timestamp | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface JobsTable {
+  id: string;
+  type: string;
+  payload: string;
+  /** queued → running → done, or back to queued for a retry, or dead after the last attempt. */
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: Timestamp;
+  locked_by: string | null;
+  /** The lease: past it, another worker may take the job over. */
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface Database {
@@ -105,4 +149,6 @@ export interface Database {
   collections: CollectionsTable;
   collection_assets: CollectionAssetsTable;
   settings: SettingsTable;
+  uploads: UploadsTable;
+  jobs: JobsTable;
 }

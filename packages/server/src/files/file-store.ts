@@ -28,7 +28,7 @@ export interface FileRef {
 }
 
 /** Bytes already in storage under a fresh key, not yet recorded in the database. */
-interface PendingFile extends FileRef {}
+export interface PendingFile extends FileRef {}
 
 const WRITE_BUFFER = 1024 * 1024;
 
@@ -119,7 +119,11 @@ export class FileStore {
    * bytes are already stored, the existing file gains a reference). After it commits, the
    * copies that turned out to be duplicates are deleted; if anything fails, all are.
    */
-  async commit<T>(pending: ReadonlyArray<PendingFile>, work: (trx: Transaction<Database>, refs: FileRef[]) => Promise<T>): Promise<T> {
+  async commit<T>(
+    pending: ReadonlyArray<PendingFile>,
+    work: (trx: Transaction<Database>, refs: FileRef[]) => Promise<T>,
+    options: { keepOnFailure?: ReadonlyArray<PendingFile> } = {},
+  ): Promise<T> {
     const reused: PendingFile[] = [];
     let result: T;
     try {
@@ -134,7 +138,9 @@ export class FileStore {
         return work(trx, refs);
       });
     } catch (error) {
-      await this.deleteObjects(pending.map((file) => file.storageKey));
+      // Bytes the caller still needs (an upload's object, for the next attempt) stay.
+      const keep = new Set((options.keepOnFailure ?? []).map((file) => file.storageKey));
+      await this.deleteObjects(pending.map((file) => file.storageKey).filter((key) => !keep.has(key)));
       throw error;
     }
     await this.deleteObjects(reused.map((file) => file.storageKey));

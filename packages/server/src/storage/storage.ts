@@ -6,6 +6,25 @@ export interface ByteRange {
   readonly end: number;
 }
 
+export interface MultipartPlan {
+  readonly fileSize: number;
+  readonly partsCount: number;
+  readonly partSize: number;
+}
+
+/** A part the backend holds: its number, byte count and ETag (MD5, quoted, as S3 gives it). */
+export interface StoredPart {
+  readonly number: number;
+  readonly size: number;
+  readonly etag: string;
+}
+
+/** A file on local disk for code that needs a path (decoders); `release` removes any temporary copy. */
+export interface LocalCopy {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
 /**
  * Where file bytes live. Keys are made by the server (never from user input) and are
  * validated by every backend all the same.
@@ -21,6 +40,22 @@ export interface StorageBackend {
   delete(key: string): Promise<void>;
   /** Throws when the backend cannot be reached. */
   ping(): Promise<void>;
+  /** The object as a local file, without copying it when it already is one. */
+  openLocal(key: string): Promise<LocalCopy>;
+
+  /** Starts a multipart upload that will become the object `key`; returns its id. */
+  createMultipart(key: string, plan: MultipartPlan): Promise<string>;
+  /** The parts received so far, by number. */
+  listParts(key: string, multipartId: string): Promise<StoredPart[]>;
+  /** Joins the parts, in order, into the object `key`; the multipart upload is gone afterwards. */
+  completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void>;
+  /** Drops a multipart upload and every part received; a missing one is not an error. */
+  abortMultipart(key: string, multipartId: string): Promise<void>;
+  /**
+   * A URL the client PUTs part n to directly, when the backend has its own (S3); undefined
+   * when parts come through this server.
+   */
+  presignPart(key: string, multipartId: string, partNumber: number, expiresAt: number): Promise<string | undefined>;
 }
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;

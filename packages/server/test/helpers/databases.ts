@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { type Container, createContainer } from '../../src/container.ts';
+import { type Container, type ContainerOptions, createContainer } from '../../src/container.ts';
 import { randomToken } from '../../src/lib/ids.ts';
 
 /**
@@ -45,6 +45,8 @@ export interface TestEnvironment {
   readonly container: Container;
   readonly config: Config;
   readonly dataDir: string;
+  /** Another container on the same data folder and database: a restarted process. */
+  reopen(options?: Omit<ContainerOptions, 'schema'>): Promise<Container>;
   dispose(): Promise<void>;
 }
 
@@ -52,7 +54,11 @@ export interface TestEnvironment {
  * A container on a fresh data folder and, for PostgreSQL, a schema of its own, so suites can
  * run in parallel against one server and leave nothing behind.
  */
-export async function createTestEnvironment(target: DatabaseTarget, env: Record<string, string> = {}): Promise<TestEnvironment> {
+export async function createTestEnvironment(
+  target: DatabaseTarget,
+  env: Record<string, string> = {},
+  options: Omit<ContainerOptions, 'schema'> = {},
+): Promise<TestEnvironment> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-test-'));
   let schema: string | undefined;
   if (target.name === 'postgres') {
@@ -69,11 +75,19 @@ export async function createTestEnvironment(target: DatabaseTarget, env: Record<
     ...(target.url ? { ASSETD_DATABASE_URL: target.url } : {}),
     ...env,
   });
-  const container = await createContainer(config, schema ? { schema } : {});
+  // Jobs are polled and retried quickly so tests see every state change without waiting.
+  const open = (extra: Omit<ContainerOptions, 'schema'>) =>
+    createContainer(config, {
+      ...extra,
+      runner: { pollMs: 20, backoffMs: 50, leaseMs: 5000, ...extra.runner },
+      ...(schema ? { schema } : {}),
+    });
+  const container = await open(options);
   return {
     container,
     config,
     dataDir,
+    reopen: (extra = {}) => open({ ...options, ...extra }),
     async dispose() {
       await container.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import type { CreatedKey } from '../../src/auth/keys.ts';
+import type { ContainerOptions } from '../../src/container.ts';
 import type { DatabaseTarget, TestEnvironment } from './databases.ts';
 import { createTestEnvironment } from './databases.ts';
 
@@ -15,8 +16,18 @@ export interface TestServer extends TestEnvironment {
 export const basic = (key: { id: string; secret: string }) => `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`;
 export const bearer = (key: { secret: string }) => `Bearer ${key.secret}`;
 
-export async function startTestServer(target: DatabaseTarget, env: Record<string, string> = {}): Promise<TestServer> {
-  const environment = await createTestEnvironment(target, env);
+export interface TestServerOptions extends Omit<ContainerOptions, 'schema'> {
+  /** Run jobs in the test process, as `serve` does by default. */
+  readonly jobs?: boolean;
+}
+
+export async function startTestServer(
+  target: DatabaseTarget,
+  env: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
+  const environment = await createTestEnvironment(target, { ASSETD_LOG_LEVEL: 'silent', ...env }, options);
+  if (options.jobs) environment.container.runner.start();
   const app = await buildApp(environment.container, { logger: false });
   await app.ready();
   const key = await environment.container.keys.create({ team: 'first team', project: 'main' });

@@ -3,16 +3,20 @@ import { access, copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/pr
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomToken } from '../../lib/ids.ts';
-import { assertSafeKey, type ByteRange, type StorageBackend } from '../storage.ts';
+import { assertSafeKey, type ByteRange, type LocalCopy, type MultipartPlan, type StorageBackend, type StoredPart } from '../storage.ts';
+import { LocalMultipart } from './local-multipart.ts';
 
 /** 1 MiB reads: the default 64 KiB costs throughput on large files (DESIGN.md §7). */
 const READ_BUFFER = 1024 * 1024;
 
 export class LocalStorage implements StorageBackend {
   readonly #root: string;
+  /** Parts arrive through this server and are kept here until the upload completes. */
+  readonly parts: LocalMultipart;
 
   constructor(root: string) {
     this.#root = path.resolve(root);
+    this.parts = new LocalMultipart(path.join(this.#root, 'multipart'));
   }
 
   #path(key: string): string {
@@ -67,5 +71,32 @@ export class LocalStorage implements StorageBackend {
   async ping(): Promise<void> {
     await mkdir(this.#root, { recursive: true });
     await access(this.#root);
+  }
+
+  async openLocal(key: string): Promise<LocalCopy> {
+    const file = this.#path(key);
+    await access(file);
+    return { path: file, release: async () => {} };
+  }
+
+  createMultipart(key: string, plan: MultipartPlan): Promise<string> {
+    assertSafeKey(key);
+    return this.parts.create(plan);
+  }
+
+  listParts(_key: string, multipartId: string): Promise<StoredPart[]> {
+    return this.parts.listParts(multipartId);
+  }
+
+  completeMultipart(key: string, multipartId: string): Promise<void> {
+    return this.parts.complete(multipartId, this.#path(key));
+  }
+
+  abortMultipart(_key: string, multipartId: string): Promise<void> {
+    return this.parts.abort(multipartId);
+  }
+
+  async presignPart(): Promise<string | undefined> {
+    return undefined;
   }
 }

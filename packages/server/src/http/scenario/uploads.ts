@@ -1,0 +1,202 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { Type } from 'typebox';
+import type { Container } from '../../container.ts';
+import type { PartLink, Upload } from '../../uploads/upload.ts';
+import { UPLOAD_KINDS } from '../../uploads/upload-kinds.ts';
+import { partLinker } from '../part-links.ts';
+import { requireScope } from '../plugins/auth.ts';
+import { ErrorResponse, ProjectQuery, StringEnum } from './schemas.ts';
+
+const Id = Type.String({ minLength: 1, maxLength: 100 });
+const UploadParams = Type.Object({ uploadId: Id });
+
+const AssetOptions = Type.Object(
+  {
+    collectionIds: Type.Optional(Type.Array(Id, { maxItems: 49 })),
+    hide: Type.Optional(Type.Boolean()),
+    parentId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+const CreateUploadBody = Type.Object({
+  assetOptions: Type.Optional(AssetOptions),
+  civitaiModelUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  contentType: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  fileSize: Type.Optional(Type.Number({ description: 'bytes' })),
+  huggingFaceModelName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  kind: Type.Optional(StringEnum(UPLOAD_KINDS)),
+  parts: Type.Optional(Type.Number({ minimum: 1, maximum: 10_000 })),
+  url: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+});
+
+const ActionBody = Type.Object({ action: StringEnum(['complete', 'abort'] as const) });
+const SignPartsBody = Type.Object({
+  partNumbers: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 10_000 }), { maxItems: 10_000 })),
+});
+
+const WireUpload = Type.Object({ id: Type.String(), status: Type.String() }, { additionalProperties: true });
+const UploadResponse = Type.Object({ upload: WireUpload });
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const tags = ['uploads'];
+
+/** Spec 001's `upload` object. Optional fields appear when they have a value; entityId is always there. */
+export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
+  return {
+    id: upload.id,
+    authorId: upload.authorId,
+    createdAt: upload.createdAt,
+    fileName: upload.fileName,
+    kind: upload.kind,
+    ownerId: upload.projectId,
+    source: upload.source,
+    status: upload.status,
+    updatedAt: upload.updatedAt,
+    ...(upload.assetOptions ? { assetOptions: upload.assetOptions } : {}),
+    ...(upload.contentType ? { contentType: upload.contentType } : {}),
+    entityId: upload.entityId,
+    ...(upload.errorMessage ? { errorMessage: upload.errorMessage } : {}),
+    ...(upload.fileSize !== null ? { fileSize: upload.fileSize } : {}),
+    ...(upload.jobId ? { jobId: upload.jobId } : {}),
+    ...(upload.originalFileName ? { originalFileName: upload.originalFileName } : {}),
+    ...(parts ? { parts: parts.map((part) => ({ number: part.number, url: part.url, expires: part.expires })) } : {}),
+    ...(upload.partsCount !== null ? { partsCount: upload.partsCount } : {}),
+    ...(upload.provider ? { provider: upload.provider } : {}),
+    ...(upload.url ? { url: upload.url } : {}),
+  };
+}
+
+export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
+  const config = { auth: 'key' as const };
+  const linker = (request: Parameters<typeof partLinker>[3]) => partLinker(c.signer, c.storage, c.config.publicUrl, request);
+
+  app.post(
+    '/v1/uploads',
+    {
+      config,
+      schema: {
+        summary: 'Create an upload: multipart (presigned part URLs), or an import from a URL or a model hub',
+        tags,
+        querystring: ProjectQuery,
+        body: CreateUploadBody,
+        response: { 200: UploadResponse, 413: ErrorResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { upload, parts } = await c.uploads.create(
+        requireScope(request),
+        request.body as Static<typeof CreateUploadBody>,
+        linker(request),
+      );
+      return { upload: toWireUpload(upload, parts) };
+    },
+  );
+
+  app.get(
+    '/v1/uploads/:uploadId',
+    {
+      config,
+      schema: {
+        summary: 'Get an upload and its status',
+        tags,
+        params: UploadParams,
+        querystring: ProjectQuery,
+        response: { 200: UploadResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { uploadId } = request.params as Static<typeof UploadParams>;
+      return { upload: toWireUpload(await c.uploads.get(requireScope(request), uploadId)) };
+    },
+  );
+
+  app.post(
+    '/v1/uploads/:uploadId/action',
+    {
+      config,
+      schema: {
+        summary: 'complete: check and join the parts, then validate; abort: drop a pending upload',
+        tags,
+        params: UploadParams,
+        querystring: ProjectQuery,
+        body: ActionBody,
+        response: { 200: UploadResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { uploadId } = request.params as Static<typeof UploadParams>;
+      const { action } = request.body as Static<typeof ActionBody>;
+      const scope = requireScope(request);
+      const upload = action === 'complete' ? await c.uploads.complete(scope, uploadId) : await c.uploads.abort(scope, uploadId);
+      return { upload: toWireUpload(upload) };
+    },
+  );
+
+  app.delete(
+    '/v1/uploads/:uploadId',
+    {
+      config,
+      schema: {
+        summary: 'Abort a pending upload; its parts are deleted',
+        tags,
+        params: UploadParams,
+        querystring: ProjectQuery,
+        response: { 200: UploadResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { uploadId } = request.params as Static<typeof UploadParams>;
+      return { upload: toWireUpload(await c.uploads.abort(requireScope(request), uploadId)) };
+    },
+  );
+
+  app.get(
+    '/v1/uploads/:uploadId/parts',
+    {
+      config,
+      schema: {
+        summary: 'The parts received so far, with their sizes and ETags (to resume an upload)',
+        tags,
+        params: UploadParams,
+        querystring: ProjectQuery,
+        response: {
+          200: Type.Object({
+            upload: WireUpload,
+            parts: Type.Array(Type.Object({ number: Type.Integer(), size: Type.Number(), etag: Type.String() })),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { uploadId } = request.params as Static<typeof UploadParams>;
+      const { upload, parts } = await c.uploads.listParts(requireScope(request), uploadId);
+      return { upload: toWireUpload(upload), parts: parts.map((part) => ({ number: part.number, size: part.size, etag: part.etag })) };
+    },
+  );
+
+  app.post(
+    '/v1/uploads/:uploadId/parts',
+    {
+      config,
+      schema: {
+        summary: 'Fresh part URLs for a pending upload (all parts, or the partNumbers given)',
+        tags,
+        params: UploadParams,
+        querystring: ProjectQuery,
+        body: SignPartsBody,
+        response: {
+          200: Type.Object({ parts: Type.Array(Type.Object({ number: Type.Integer(), url: Type.String(), expires: Type.String() })) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { uploadId } = request.params as Static<typeof UploadParams>;
+      const { partNumbers } = request.body as Static<typeof SignPartsBody>;
+      return { parts: await c.uploads.signParts(requireScope(request), uploadId, partNumbers, linker(request)) };
+    },
+  );
+}

@@ -1,0 +1,95 @@
+import { open } from 'node:fs/promises';
+import { fileTypeFromFile } from 'file-type';
+import type { AssetKind } from '../assets/asset.ts';
+
+/** A format recognised from a file's bytes. */
+export interface DetectedFormat {
+  readonly kind: AssetKind;
+  readonly mimeType: string;
+  /** Short name: png, mp3, glb… */
+  readonly format: string;
+}
+
+/** What file-type reports, mapped to the formats spec 000 names (and their close kin). */
+const BY_FILE_TYPE: Record<string, DetectedFormat> = {
+  'image/jpeg': { kind: 'image', mimeType: 'image/jpeg', format: 'jpeg' },
+  'image/png': { kind: 'image', mimeType: 'image/png', format: 'png' },
+  'image/gif': { kind: 'image', mimeType: 'image/gif', format: 'gif' },
+  'image/webp': { kind: 'image', mimeType: 'image/webp', format: 'webp' },
+  'image/avif': { kind: 'image', mimeType: 'image/avif', format: 'avif' },
+  'image/tiff': { kind: 'image', mimeType: 'image/tiff', format: 'tiff' },
+  'image/heic': { kind: 'image', mimeType: 'image/heic', format: 'heic' },
+  'image/heif': { kind: 'image', mimeType: 'image/heic', format: 'heic' },
+  'audio/mpeg': { kind: 'audio', mimeType: 'audio/mpeg', format: 'mp3' },
+  'audio/wav': { kind: 'audio', mimeType: 'audio/wav', format: 'wav' },
+  'audio/vnd.wave': { kind: 'audio', mimeType: 'audio/wav', format: 'wav' },
+  'audio/x-wav': { kind: 'audio', mimeType: 'audio/wav', format: 'wav' },
+  'audio/ogg': { kind: 'audio', mimeType: 'audio/ogg', format: 'ogg' },
+  'audio/opus': { kind: 'audio', mimeType: 'audio/ogg', format: 'ogg' },
+  'audio/x-m4a': { kind: 'audio', mimeType: 'audio/mp4', format: 'm4a' },
+  'audio/mp4': { kind: 'audio', mimeType: 'audio/mp4', format: 'm4a' },
+  'audio/aac': { kind: 'audio', mimeType: 'audio/aac', format: 'aac' },
+  'audio/x-flac': { kind: 'audio', mimeType: 'audio/flac', format: 'flac' },
+  'audio/flac': { kind: 'audio', mimeType: 'audio/flac', format: 'flac' },
+  'video/mp4': { kind: 'video', mimeType: 'video/mp4', format: 'mp4' },
+  'video/x-m4v': { kind: 'video', mimeType: 'video/mp4', format: 'mp4' },
+  'video/webm': { kind: 'video', mimeType: 'video/webm', format: 'webm' },
+  'video/quicktime': { kind: 'video', mimeType: 'video/quicktime', format: 'mov' },
+  'model/gltf-binary': { kind: '3d', mimeType: 'model/gltf-binary', format: 'glb' },
+};
+
+const HEAD_BYTES = 64 * 1024;
+
+async function readHead(path: string, size: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** 3D formats file-type does not know, recognised from their first bytes (and, for STL, the size). */
+export function sniff3d(head: Buffer, size: number): DetectedFormat | undefined {
+  const ascii = head.subarray(0, 32).toString('latin1');
+  if (ascii.startsWith('glTF')) return { kind: '3d', mimeType: 'model/gltf-binary', format: 'glb' };
+  if (ascii.startsWith('Kaydara FBX Binary')) return { kind: '3d', mimeType: 'application/vnd.autodesk.fbx', format: 'fbx' };
+  if (ascii.startsWith('VOX ')) return { kind: '3d', mimeType: 'model/x-3d-vox', format: 'vox' };
+  if (/^ply\r?\n/.test(ascii)) return { kind: '3d', mimeType: 'model/ply', format: 'ply' };
+  // Binary STL: an 80-byte header, a triangle count, then exactly 50 bytes per triangle.
+  if (size >= 84 && head.length >= 84 && 84 + head.readUInt32LE(80) * 50 === size)
+    return { kind: '3d', mimeType: 'model/stl', format: 'stl' };
+  const text = head.toString('utf8');
+  if (/^\s*solid\b/.test(text) && /\bfacet\s+normal\b/.test(text)) return { kind: '3d', mimeType: 'model/stl', format: 'stl' };
+  if (/^\s*;\s*FBX\s/.test(text)) return { kind: '3d', mimeType: 'application/vnd.autodesk.fbx', format: 'fbx' };
+  if (/^\s*\{/.test(text) && /"asset"\s*:/.test(text) && /"version"\s*:/.test(text))
+    return { kind: '3d', mimeType: 'model/gltf+json', format: 'gltf' };
+  if (looksLikeObj(text)) return { kind: '3d', mimeType: 'model/obj', format: 'obj' };
+  return undefined;
+}
+
+/** OBJ is plain text: vertex lines and faces or other OBJ statements, and nothing binary. */
+function looksLikeObj(text: string): boolean {
+  if (text.includes('\u0000')) return false;
+  const lines = text.split(/\r?\n/).slice(0, 2000);
+  let vertices = 0;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const keyword = line.split(/\s+/, 1)[0] ?? '';
+    if (keyword === 'v') vertices++;
+    else if (!['vt', 'vn', 'vp', 'f', 'l', 'p', 'o', 'g', 's', 'usemtl', 'mtllib'].includes(keyword)) return false;
+  }
+  return vertices >= 3;
+}
+
+/** The file's format from its bytes, or undefined when it is none we know (SVG is left to the image probe). */
+export async function detectFormat(file: { path: string; size: number }): Promise<DetectedFormat | undefined> {
+  if (file.size === 0) return undefined;
+  const detected = await fileTypeFromFile(file.path);
+  const known = detected ? BY_FILE_TYPE[detected.mime] : undefined;
+  if (known) return known;
+  return sniff3d(await readHead(file.path, file.size), file.size);
+}

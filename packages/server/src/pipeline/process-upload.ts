@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import type { AssetService } from '../assets/asset-service.ts';
+import { AppError } from '../errors.ts';
+import type { StagedFile } from '../files/file-store.ts';
+import type { Job } from '../jobs/job-queue.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import type { StorageBackend } from '../storage/storage.ts';
+import type { Upload } from '../uploads/upload.ts';
+import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
+import type { UploadRepository } from '../uploads/upload-repository.ts';
+import { type Description, describeFile } from './describe.ts';
+
+/** Fetches the bytes of an import (URL or model hub) into a staging file. */
+export interface Importer {
+  fetch(upload: Upload): Promise<{ staged: StagedFile; fileName?: string }>;
+}
+
+export interface ProcessOptions {
+  readonly maxPixels: number;
+  /** A validation step that runs longer is stopped and the upload fails. */
+  readonly stepTimeoutMs: number;
+}
+
+/** A failure that retrying cannot fix: the file itself is wrong, or the request was. */
+export function isPermanent(error: unknown): boolean {
+  const retryable = (error as { retryable?: boolean } | undefined)?.retryable;
+  if (retryable !== undefined) return !retryable;
+  return error instanceof AppError && error.status < 500;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash);
+  return hash.digest('hex');
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new AppError(
+            'UNSUPPORTED_FORMAT',
+            `${what} took longer than ${Math.round(ms / 1000)} s and was stopped: the file may be corrupt`,
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+const describeKind = (d: Description) => `${d.format.toUpperCase()} ${d.kind === '3d' ? '3D model' : d.kind} (${d.mimeType})`;
+
+/** Refuses a file whose bytes contradict what the upload declared, saying what it really is. */
+export function checkDeclared(upload: Upload, description: Description): void {
+  const kinds = assetKindsFor(upload.kind);
+  if (kinds && !kinds.includes(description.kind)) {
+    throw new AppError(
+      'FORMAT_MISMATCH',
+      `The file is a ${describeKind(description)}, but the upload declared kind "${upload.kind}": create the upload again with kind "${description.kind}" and contentType "${description.mimeType}"`,
+    );
+  }
+  const declared = upload.contentType;
+  if (declared && declared !== 'application/octet-stream' && upload.kind !== 'model' && !sameFormat(declared, description.mimeType)) {
+    throw new AppError(
+      'FORMAT_MISMATCH',
+      `The file is a ${describeKind(description)}, but the upload declared contentType "${declared}": create the upload again with contentType "${description.mimeType}"`,
+    );
+  }
+}
+
+/**
+ * The `upload.process` job: fetch the bytes of an import, then validate and describe the
+ * file and record the asset. Every step checks the upload's state first, so a retried or
+ * taken-over job resumes where the last attempt stopped and never imports twice.
+ */
+export class UploadProcessor implements JobHandler {
+  readonly #uploads: UploadRepository;
+  readonly #assets: AssetService;
+  readonly #storage: StorageBackend;
+  readonly #importer: Importer;
+  readonly #options: ProcessOptions;
+  readonly #log: Logger;
+
+  constructor(
+    uploads: UploadRepository,
+    assets: AssetService,
+    storage: StorageBackend,
+    importer: Importer,
+    options: ProcessOptions,
+    log: Logger,
+  ) {
+    this.#uploads = uploads;
+    this.#assets = assets;
+    this.#storage = storage;
+    this.#importer = importer;
+    this.#options = options;
+    this.#log = log;
+  }
+
+  async run(job: Job): Promise<void> {
+    const uploadId = String(job.payload.uploadId);
+    let upload = await this.#uploads.find(null, uploadId);
+    if (!upload || upload.status === 'imported' || upload.status === 'failed') return;
+    try {
+      if (upload.status === 'pending' && upload.source !== 'multipart') upload = await this.#download(upload);
+      if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload);
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      await this.fail(upload, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async onDead(job: Job, error: unknown): Promise<void> {
+    const upload = await this.#uploads.find(null, String(job.payload.uploadId));
+    if (!upload) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    await this.fail(upload, `Processing failed after ${job.attempts} attempts (${reason}): try the upload again later`);
+  }
+
+  /** Ends the upload failed and deletes its bytes, unless a stored file already owns them. */
+  async fail(upload: Upload, message: string): Promise<void> {
+    const ended = await this.#uploads.transition(upload.id, ['pending', 'validating', 'validated'], {
+      status: 'failed',
+      error_message: message,
+    });
+    if (!ended) return;
+    this.#log.info({ uploadId: upload.id, reason: message }, 'upload failed');
+    if (upload.multipartId) await this.#storage.abortMultipart(upload.storageKey, upload.multipartId).catch(() => {});
+    if (!(await this.#uploads.objectIsRecorded(upload.storageKey))) await this.#storage.delete(upload.storageKey).catch(() => {});
+  }
+
+  async #download(upload: Upload): Promise<Upload> {
+    const { staged } = await this.#importer.fetch(upload);
+    await this.#storage.putFile(upload.storageKey, staged.path);
+    await this.#uploads.transition(upload.id, ['pending'], { status: 'validating', file_size: staged.size });
+    return { ...upload, status: 'validating', fileSize: staged.size };
+  }
+
+  async #import(upload: Upload): Promise<void> {
+    const local = await this.#storage.openLocal(upload.storageKey).catch(() => {
+      throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
+    });
+    try {
+      const size = (await this.#storage.size(upload.storageKey)) ?? 0;
+      if (upload.fileSize !== null && upload.source === 'multipart' && size !== upload.fileSize) {
+        throw new AppError('UPLOAD_NOT_COMPLETABLE', `The file has ${size} bytes, but fileSize was ${upload.fileSize}`);
+      }
+      const [sha256, description] = await withTimeout(
+        Promise.all([
+          sha256Of(local.path),
+          describeFile(
+            { path: local.path, size },
+            {
+              maxPixels: this.#options.maxPixels,
+              ...(upload.kind === 'model' ? { opaqueKind: 'model' as const, declaredType: upload.contentType ?? undefined } : {}),
+            },
+          ),
+        ]),
+        this.#options.stepTimeoutMs,
+        'Reading the file',
+      );
+      checkDeclared(upload, description);
+      await this.#uploads.transition(upload.id, ['validating'], { status: 'validated' });
+      const scope = { projectId: upload.projectId, authorId: upload.authorId };
+      await this.#assets.createFromStored(
+        scope,
+        {
+          name: upload.originalFileName ?? upload.fileName,
+          description,
+          source: 'uploaded',
+          ...(upload.assetOptions ?? {}),
+          file: { id: upload.fileId, storageKey: upload.storageKey, size, sha256, mimeType: description.mimeType },
+        },
+        async (trx, assetId) => {
+          const moved = await this.#uploads.transition(upload.id, ['validated'], { status: 'imported', entity_id: assetId }, trx);
+          // Another worker got there first: roll this asset back and leave theirs.
+          if (!moved)
+            throw Object.assign(new Error(`upload ${upload.id} was imported by another worker`), { retryable: false, alreadyDone: true });
+        },
+      );
+    } catch (error) {
+      if ((error as { alreadyDone?: boolean }).alreadyDone) return;
+      throw error;
+    } finally {
+      await local.release();
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AssetOptions } from '../assets/asset-service.ts';
+import type { Database, UploadsTable } from '../db/schema.ts';
+import { nowIso } from '../lib/time.ts';
+import type { Upload, UploadProvider, UploadSource, UploadStatus } from './upload.ts';
+import type { UploadKind } from './upload-kinds.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export function toUpload(row: UploadsTable): Upload {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    authorId: row.author_id,
+    kind: row.kind as UploadKind,
+    source: row.source as UploadSource,
+    provider: row.provider as UploadProvider | null,
+    status: row.status as UploadStatus,
+    fileName: row.file_name,
+    originalFileName: row.original_file_name,
+    contentType: row.content_type,
+    fileSize: row.file_size,
+    partsCount: row.parts_count,
+    partSize: row.part_size,
+    assetOptions: row.asset_options ? (JSON.parse(row.asset_options) as AssetOptions) : null,
+    url: row.url,
+    entityId: row.entity_id,
+    errorMessage: row.error_message,
+    jobId: row.job_id,
+    fileId: row.file_id,
+    storageKey: row.storage_key,
+    multipartId: row.multipart_id,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class UploadRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(trx: Executor, row: UploadsTable): Promise<void> {
+    await trx.insertInto('uploads').values(row).execute();
+  }
+
+  /** The upload in the project; any project when `projectId` is null (signed part URLs, jobs). */
+  async find(projectId: string | null, id: string, db: Executor = this.#db): Promise<Upload | undefined> {
+    let query = db.selectFrom('uploads').selectAll().where('id', '=', id);
+    if (projectId !== null) query = query.where('project_id', '=', projectId);
+    const row = await query.executeTakeFirst();
+    return row && toUpload(row);
+  }
+
+  /** Moves the upload on only if it is still in one of `from`; says whether it did. */
+  async transition(
+    id: string,
+    from: readonly UploadStatus[],
+    changes: Partial<
+      Pick<UploadsTable, 'status' | 'entity_id' | 'error_message' | 'job_id' | 'multipart_id' | 'completing_at' | 'file_size'>
+    >,
+    db: Executor = this.#db,
+  ): Promise<boolean> {
+    const result = await db
+      .updateTable('uploads')
+      .set({ ...changes, updated_at: nowIso() })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Marks the upload as being completed by this request, unless another request already is
+   * (a claim older than `staleBefore` is taken to be abandoned).
+   */
+  async claimCompletion(id: string, staleBefore: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('uploads')
+      .set({ completing_at: nowIso() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('completing_at', 'is', null), eb('completing_at', '<', staleBefore)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseCompletion(id: string): Promise<void> {
+    await this.#db.updateTable('uploads').set({ completing_at: null }).where('id', '=', id).execute();
+  }
+
+  /** Pending uploads past their expiry, oldest first. */
+  async expired(now: string, limit: number): Promise<Upload[]> {
+    const rows = await this.#db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('expires_at', '<', now)
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toUpload);
+  }
+
+  /** Whether any stored file row owns the object (then it must not be deleted with the upload). */
+  async objectIsRecorded(storageKey: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('files').select('id').where('storage_key', '=', storageKey).executeTakeFirst();
+    return row !== undefined;
+  }
+}
