@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
+import { registerAssetsCommands } from './commands/assets.ts';
+import { registerCollectionsCommands } from './commands/collections.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerUploadCommand } from './commands/upload.ts';
+import { registerUploadsCommands } from './commands/uploads.ts';
+import { describeError, EXIT_CODES_HELP, ExitError, exitCodeFor } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
 /** The whole `assetd` command tree, writing only to `io` so it can run in-process. */
@@ -17,8 +22,13 @@ export function buildProgram(io: CliIo): Command {
       outputError: (text, write) => write(text.replace(/^error: /, 'assetd: ')),
     })
     .exitOverride();
+  program.addHelpText('after', EXIT_CODES_HELP);
   registerServeCommand(program, io);
   registerKeysCommands(program, io);
+  registerUploadCommand(program, io);
+  registerAssetsCommands(program, io);
+  registerUploadsCommands(program, io);
+  registerCollectionsCommands(program, io);
   return program;
 }
 
@@ -30,7 +40,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   } catch (error) {
     // Commander has already printed its help or usage error; it only tells us the exit code.
     if (error instanceof CommanderError) return error.exitCode;
-    io.stderr(`assetd: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    // Already explained by the command (the upload summary): only the status is left to give.
+    if (error instanceof ExitError) return error.exitCode;
+    io.stderr(`assetd: ${describeError(error)}\n`);
+    return exitCodeFor(error);
   }
 }

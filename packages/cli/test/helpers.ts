@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { CliIo } from '../src/io.ts';
 import { run } from '../src/program.ts';
 
 export type Env = Record<string, string>;
@@ -13,11 +14,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the CLI in-process, as `assetd <args>` with exactly `env` as its environment. */
-export async function runCli(args: readonly string[], env: Env): Promise<CliResult> {
+/** Runs the CLI in-process, as `assetd <args>` with exactly `env` as its environment (and a terminal, a cwd… when given). */
+export async function runCli(
+  args: readonly string[],
+  env: Env,
+  extra: Pick<CliIo, 'terminal' | 'signal' | 'cwd'> = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await run(args, {
+    ...extra,
     env,
     stdout: (text) => {
       stdout += text;

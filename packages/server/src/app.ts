@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from './container.ts';
+import { registerDocs } from './http/docs.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { registerPartRoutes } from './http/parts.ts';
@@ -12,6 +13,7 @@ import { registerErrorHandler } from './http/plugins/errors.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
 import { registerUploadRoutes } from './http/scenario/uploads.ts';
+import { registerToken360 } from './http/token360/plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -76,6 +78,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   registerCollectionRoutes(app, c);
   registerUploadRoutes(app, c);
   await registerPartRoutes(app, c);
+  if (c.config.token360Prefix) await registerToken360(app, c, c.config.token360Prefix);
+  await registerDocs(app);
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

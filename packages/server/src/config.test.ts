@@ -9,6 +9,13 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe(`sqlite:${path.resolve('data', 'assetd.db')}`);
     expect(config.storage).toEqual({ kind: 'local', root: path.resolve('data', 'files') });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config).toMatchObject({ maxFormUploadBytes: 512 * 1024 ** 2, token360Prefix: '/token360' });
+  });
+
+  it('serves the token360 dialect under the prefix given, or not at all when it is empty', () => {
+    expect(loadConfig({ ASSETD_TOKEN360_PREFIX: '/compat/t360/' }).token360Prefix).toBe('/compat/t360');
+    expect(loadConfig({ ASSETD_TOKEN360_PREFIX: '' }).token360Prefix).toBeNull();
+    expect(loadConfig({ ASSETD_TOKEN360_PREFIX: '  ' }).token360Prefix).toBeNull();
   });
 
   it('reads every variable it documents', () => {
@@ -24,6 +31,8 @@ describe('loadConfig', () => {
       ASSETD_API_SECRET: 's'.repeat(16),
       ASSETD_MAX_IMAGE_BYTES: '1000',
       ASSETD_MAX_IMAGE_PIXELS: '2000',
+      ASSETD_MAX_FORM_UPLOAD_BYTES: '3000',
+      ASSETD_TOKEN360_PREFIX: '/t360',
       ASSETD_LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
@@ -36,6 +45,8 @@ describe('loadConfig', () => {
       bootstrapKey: { apiKey: 'key_1', apiSecret: 's'.repeat(16) },
       maxSmallImageBytes: 1000,
       maxImagePixels: 2000,
+      maxFormUploadBytes: 3000,
+      token360Prefix: '/t360',
       logLevel: 'warn',
     });
   });
@@ -50,8 +61,75 @@ describe('loadConfig', () => {
     [{ ASSETD_PUBLIC_URL: 'assets.example.com' }, /http\(s\) URL/],
     [{ ASSETD_LOG_LEVEL: 'loud' }, /ASSETD_LOG_LEVEL must be one of/],
     [{ ASSETD_URL_TTL_SECONDS: '5' }, /ASSETD_URL_TTL_SECONDS/],
+    [{ ASSETD_TOKEN360_PREFIX: '/' }, /ASSETD_TOKEN360_PREFIX must be a path/],
+    [{ ASSETD_TOKEN360_PREFIX: 'token360' }, /ASSETD_TOKEN360_PREFIX must be a path/],
+    [{ ASSETD_TOKEN360_PREFIX: '/a/../b' }, /ASSETD_TOKEN360_PREFIX must be a path/],
+    [{ ASSETD_MAX_FORM_UPLOAD_BYTES: '0' }, /ASSETD_MAX_FORM_UPLOAD_BYTES/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('loadConfig for uploads, jobs, imports and scale-out', () => {
+  it('has defaults a single machine can run with', () => {
+    const config = loadConfig({});
+    expect(config.uploads).toEqual({
+      maxFileBytes: 5 * 1024 ** 4,
+      partUrlTtlSeconds: 86_400,
+      uploadTtlSeconds: 604_800,
+      stepTimeoutSeconds: 300,
+    });
+    expect(config.jobs).toMatchObject({ run: true, concurrency: 2 });
+    expect(config.imports).toMatchObject({ allowedHosts: [], huggingFaceUrl: 'https://huggingface.co', civitaiUrl: 'https://civitai.com' });
+    expect(config.fileLinks).toBe('server');
+    expect(config.ffmpeg).toBeUndefined();
+  });
+
+  it('reads S3 storage, links, jobs, imports and ffmpeg', () => {
+    const config = loadConfig({
+      ASSETD_STORAGE: 's3',
+      ASSETD_S3_BUCKET: 'my-assets',
+      ASSETD_S3_ENDPOINT: 'http://127.0.0.1:9000/',
+      ASSETD_S3_FORCE_PATH_STYLE: 'true',
+      ASSETD_S3_PREFIX: 'assetd',
+      AWS_REGION: 'eu-west-3',
+      ASSETD_RUN_JOBS: 'false',
+      ASSETD_JOB_CONCURRENCY: '4',
+      ASSETD_IMPORT_ALLOWED_HOSTS: 'Mirror.internal:8080, 10.0.0.5',
+      ASSETD_HUGGINGFACE_URL: 'http://127.0.0.1:7000/',
+      ASSETD_FFMPEG_PATH: 'off',
+    });
+    expect(config.storage).toEqual({
+      kind: 's3',
+      bucket: 'my-assets',
+      region: 'eu-west-3',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      prefix: 'assetd/',
+      createBucket: false,
+    });
+    expect(config.fileLinks).toBe('presigned');
+    expect(config.jobs).toMatchObject({ run: false, concurrency: 4 });
+    expect(config.imports.allowedHosts).toEqual(['mirror.internal:8080', '10.0.0.5']);
+    expect(config.imports.huggingFaceUrl).toBe('http://127.0.0.1:7000');
+    expect(config.ffmpeg).toBe(false);
+    expect(loadConfig({ ASSETD_FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg' }).ffmpeg).toBe('/opt/ffmpeg/bin/ffmpeg');
+  });
+
+  it.each([
+    [{ ASSETD_STORAGE: 'ftp' }, /ASSETD_STORAGE must be local or s3/],
+    [{ ASSETD_STORAGE: 's3' }, /ASSETD_S3_BUCKET must name a bucket/],
+    [{ ASSETD_STORAGE: 's3', ASSETD_S3_BUCKET: 'Bad_Bucket' }, /ASSETD_S3_BUCKET/],
+    [{ ASSETD_STORAGE: 's3', ASSETD_S3_BUCKET: 'ok-bucket', ASSETD_S3_ENDPOINT: 'minio:9000' }, /ASSETD_S3_ENDPOINT must be an http/],
+    [{ ASSETD_STORAGE: 's3', ASSETD_S3_BUCKET: 'ok-bucket', ASSETD_S3_PREFIX: '../up' }, /ASSETD_S3_PREFIX/],
+    [{ ASSETD_FILE_LINKS: 'presigned' }, /needs ASSETD_STORAGE=s3/],
+    [{ ASSETD_FILE_LINKS: 'cdn' }, /ASSETD_FILE_LINKS must be server or presigned/],
+    [{ ASSETD_RUN_JOBS: 'sometimes' }, /ASSETD_RUN_JOBS must be true or false/],
+    [{ ASSETD_JOB_CONCURRENCY: '0' }, /ASSETD_JOB_CONCURRENCY/],
+    [{ ASSETD_HUGGINGFACE_URL: 'huggingface.co' }, /ASSETD_HUGGINGFACE_URL must be an http/],
+    [{ ASSETD_PART_URL_TTL_SECONDS: '10' }, /ASSETD_PART_URL_TTL_SECONDS/],
+  ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });

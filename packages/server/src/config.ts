@@ -1,5 +1,22 @@
 import path from 'node:path';
 
+/** Where file bytes live: the local disk (embedded), or an S3 bucket (scale-out). */
+export type StorageConfig =
+  | { readonly kind: 'local'; readonly root: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly region: string;
+      /** Another S3 API than AWS's (MinIO, R2, moto); undefined for AWS. */
+      readonly endpoint: string | undefined;
+      /** `endpoint/bucket/key` rather than `bucket.endpoint/key` (MinIO, moto). */
+      readonly forcePathStyle: boolean;
+      /** Put before every key, so one bucket can hold several deployments: `assetd/`. */
+      readonly prefix: string;
+      /** Create the bucket at start when it is missing (tests); otherwise it must exist. */
+      readonly createBucket: boolean;
+    };
+
 /** Everything the server reads from its environment, parsed and validated once at start. */
 export interface Config {
   readonly port: number;
@@ -7,7 +24,12 @@ export interface Config {
   readonly dataDir: string;
   /** `sqlite:<file>` for the embedded default, or a `postgres://` URL. */
   readonly databaseUrl: string;
-  readonly storage: { readonly kind: 'local'; readonly root: string };
+  readonly storage: StorageConfig;
+  /**
+   * How file URLs are made: `server` links through this server (`/files/<id>`), `presigned`
+   * links straight to the storage backend (S3 presigned GETs).
+   */
+  readonly fileLinks: 'server' | 'presigned';
   /** Base URL clients reach this server at; signed file links are built on it. */
   readonly publicUrl: string | undefined;
   /** Secret for signed URLs; every process of a deployment must share it. */
@@ -18,6 +40,12 @@ export interface Config {
   readonly maxSmallImageBytes: number;
   /** Images with more pixels are refused rather than decoded (decompression bombs). */
   readonly maxImagePixels: number;
+  /** The ffmpeg that makes video frames: a path, false for none, undefined to look on the PATH. */
+  readonly ffmpeg: string | false | undefined;
+  /** The largest file one multipart/form-data upload may carry (the token360 dialect's POST /v1/assets). */
+  readonly maxFormUploadBytes: number;
+  /** Where the token360 dialect is served (`/token360`), or null when it is turned off. */
+  readonly token360Prefix: string | null;
   readonly logLevel: string;
   readonly uploads: {
     /** The largest file a multipart upload may declare (spec: 5 TB). */
@@ -42,6 +70,10 @@ export interface Config {
     /** Whether this process runs jobs (embedded default) or leaves them to `assetd worker`. */
     readonly run: boolean;
     readonly concurrency: number;
+    /** How long a claimed job stays a worker's without renewal; a dead worker's job is retaken after it. */
+    readonly leaseSeconds: number;
+    /** For tests only: every job waits this long before it runs, so a test can act mid-job. */
+    readonly testDelayMs: number;
   };
 }
 
@@ -73,9 +105,69 @@ function baseUrl(env: Env, name: string, fallback: string): string {
   return value.replace(/\/+$/, '');
 }
 
+function ffmpegSetting(value: string | undefined): string | false | undefined {
+  if (value === undefined) return undefined;
+  return ['off', 'false', 'none', '0'].includes(value.toLowerCase()) ? false : value;
+}
+
 function text(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw ? raw : undefined;
+}
+
+/** One or more path segments of URL-safe characters, no trailing slash: `/token360`, `/compat/t360`. */
+const PREFIX = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+
+/** Unset: the default; set but empty: the dialect is off; otherwise a path prefix. */
+function routePrefix(env: Env, name: string, fallback: string): string | null {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw.trim() === '') return null;
+  const value = raw.trim().replace(/\/+$/, '');
+  // "/" would put the dialect's /v1/assets on top of the scenario dialect's.
+  if (!PREFIX.test(value)) {
+    throw new ConfigError(`${name} must be a path such as /token360 (or empty to turn the dialect off), got "${raw}"`);
+  }
+  return value;
+}
+
+/** A bucket name as S3 allows it: 3–63 lowercase letters, digits, dots and hyphens. */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A key prefix made of the characters storage keys use, ending in a slash. */
+const KEY_PREFIX = /^([A-Za-z0-9][A-Za-z0-9._-]*\/)+$/;
+
+function storageConfig(env: Env, dataDir: string): StorageConfig {
+  const kind = text(env, 'ASSETD_STORAGE') ?? 'local';
+  if (kind === 'local') return Object.freeze({ kind, root: path.join(dataDir, 'files') });
+  if (kind !== 's3') throw new ConfigError(`ASSETD_STORAGE must be local or s3, got "${kind}"`);
+  const bucket = text(env, 'ASSETD_S3_BUCKET');
+  if (!bucket || !BUCKET.test(bucket))
+    throw new ConfigError('ASSETD_S3_BUCKET must name a bucket (3–63 lowercase letters, digits, dots, hyphens)');
+  const endpoint = text(env, 'ASSETD_S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    throw new ConfigError('ASSETD_S3_ENDPOINT must be an http(s) URL such as https://<account>.r2.cloudflarestorage.com');
+  }
+  const rawPrefix = text(env, 'ASSETD_S3_PREFIX') ?? '';
+  const prefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
+  if (prefix !== '' && !KEY_PREFIX.test(prefix))
+    throw new ConfigError('ASSETD_S3_PREFIX must be path segments of letters, digits, . _ - such as assetd/');
+  return Object.freeze({
+    kind,
+    bucket,
+    // The SDK's own variables are the usual place for the region; us-east-1 is S3's default.
+    region: text(env, 'ASSETD_S3_REGION') ?? text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    endpoint: endpoint?.replace(/\/+$/, ''),
+    forcePathStyle: flag(env, 'ASSETD_S3_FORCE_PATH_STYLE', false),
+    prefix,
+    createBucket: flag(env, 'ASSETD_S3_CREATE_BUCKET', false),
+  });
+}
+
+function fileLinks(env: Env, storage: StorageConfig): 'server' | 'presigned' {
+  const value = text(env, 'ASSETD_FILE_LINKS') ?? (storage.kind === 's3' ? 'presigned' : 'server');
+  if (value !== 'server' && value !== 'presigned') throw new ConfigError(`ASSETD_FILE_LINKS must be server or presigned, got "${value}"`);
+  if (value === 'presigned' && storage.kind !== 's3') throw new ConfigError('ASSETD_FILE_LINKS=presigned needs ASSETD_STORAGE=s3');
+  return value;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -103,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ASSETD_PUBLIC_URL must be an http(s) URL such as https://assets.example.com');
   }
   const logLevel = text(env, 'ASSETD_LOG_LEVEL') ?? 'info';
+  const storage = storageConfig(env, dataDir);
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`ASSETD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
@@ -111,13 +204,17 @@ export function loadConfig(env: Env = process.env): Config {
     host: text(env, 'HOST') ?? '127.0.0.1',
     dataDir,
     databaseUrl,
-    storage: Object.freeze({ kind: 'local' as const, root: path.join(dataDir, 'files') }),
+    storage,
+    fileLinks: fileLinks(env, storage),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     signingSecret,
     urlTtlSeconds: integer(env, 'ASSETD_URL_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     bootstrapKey: apiKey && apiSecret ? Object.freeze({ apiKey, apiSecret }) : undefined,
     maxSmallImageBytes: integer(env, 'ASSETD_MAX_IMAGE_BYTES', 6_000_000, 1, 1024 ** 3),
     maxImagePixels: integer(env, 'ASSETD_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 40),
+    ffmpeg: ffmpegSetting(text(env, 'ASSETD_FFMPEG_PATH')),
+    maxFormUploadBytes: integer(env, 'ASSETD_MAX_FORM_UPLOAD_BYTES', 512 * 1024 ** 2, 1, Number.MAX_SAFE_INTEGER),
+    token360Prefix: routePrefix(env, 'ASSETD_TOKEN360_PREFIX', '/token360'),
     logLevel,
     uploads: Object.freeze({
       maxFileBytes: integer(env, 'ASSETD_MAX_UPLOAD_BYTES', 5 * 1024 ** 4, 1, Number.MAX_SAFE_INTEGER),
@@ -142,6 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobs: Object.freeze({
       run: flag(env, 'ASSETD_RUN_JOBS', true),
       concurrency: integer(env, 'ASSETD_JOB_CONCURRENCY', 2, 1, 64),
+      leaseSeconds: integer(env, 'ASSETD_JOB_LEASE_SECONDS', 30, 1, 3600),
+      testDelayMs: integer(env, 'ASSETD_TEST_JOB_DELAY_MS', 0, 0, 600_000),
     }),
   });
 }

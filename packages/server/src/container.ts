@@ -12,6 +12,7 @@ import { JobQueue } from './jobs/job-queue.ts';
 import { JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
 import { type Importer, UploadProcessor } from './pipeline/process-upload.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
+import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
 import { createImporter } from './uploads/importer.ts';
 import { PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
@@ -55,10 +56,13 @@ export function createLogger(level: string): Logger {
   });
 }
 
-export function createStorage(config: Config): StorageBackend {
-  switch (config.storage.kind) {
+export async function createStorage(config: Config): Promise<StorageBackend> {
+  const storage = config.storage;
+  switch (storage.kind) {
     case 'local':
-      return new LocalStorage(config.storage.root);
+      return new LocalStorage(storage.root);
+    case 's3':
+      return S3Storage.open({ ...storage, tmpDir: path.join(config.dataDir, 'tmp') });
   }
 }
 
@@ -67,12 +71,16 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const db = openDatabase(config.databaseUrl, options);
   try {
     await migrate(db);
-    const storage = createStorage(config);
+    const storage = await createStorage(config);
     await storage.ping();
     const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'));
     await files.sweepTemp(60 * 60 * 1000);
     const signer = new UrlSigner(await loadSigningSecret(db.kysely, config.signingSecret));
-    const assets = new AssetService(db.kysely, files, { maxSmallImageBytes: config.maxSmallImageBytes, maxPixels: config.maxImagePixels });
+    const assets = new AssetService(db.kysely, files, {
+      maxSmallImageBytes: config.maxSmallImageBytes,
+      maxPixels: config.maxImagePixels,
+      ffmpeg: config.ffmpeg,
+    });
     const jobs = new JobQueue(db.kysely, db.engine);
     let runner: JobRunner | undefined;
     const uploads = new UploadService(
@@ -88,13 +96,20 @@ export async function createContainer(config: Config, options: ContainerOptions 
       assets,
       storage,
       options.importer ?? createImporter(config, files),
-      { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000 },
+      { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
     runner = new JobRunner(
       jobs,
       new Map([[PROCESS_UPLOAD_JOB, processor]]),
-      { concurrency: config.jobs.concurrency, leaseMs: 30_000, pollMs: 1000, backoffMs: 2000, ...options.runner },
+      {
+        concurrency: config.jobs.concurrency,
+        leaseMs: config.jobs.leaseSeconds * 1000,
+        pollMs: 1000,
+        backoffMs: 2000,
+        delayMs: config.jobs.testDelayMs,
+        ...options.runner,
+      },
       log.child({ component: 'jobs' }),
     );
     const started = runner;

@@ -3,6 +3,7 @@ import { footprint, formData, postForm, uploadImage } from './helpers/assets.ts'
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, bearer, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { fixture, makeImage, svg } from './helpers/images.ts';
+import { listen } from './helpers/listen.ts';
 
 announceSkips();
 
@@ -199,6 +200,38 @@ describe.each(DATABASES)('POST /v1/assets on $name', (target) => {
       expect(response.statusCode).toBe(413);
       expect(json(response).message).toMatch(/POST \/v1\/uploads/);
       expect(await footprint(server)).toEqual(before);
+    });
+
+    it.skipIf(target.skipReason)('an oversized form over a real connection is answered 413 and the connection closed', async () => {
+      const { execFile } = await import('node:child_process');
+      const { promisify } = await import('node:util');
+      const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
+      const os = await import('node:os');
+      const path = await import('node:path');
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-big-'));
+      try {
+        const big = path.join(dir, 'big.png');
+        await writeFile(big, Buffer.alloc(2 * 1024 * 1024, 7));
+        const base = await listen(server);
+        const { stdout } = await promisify(execFile)('curl', [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code} %{num_connects}',
+          '-u',
+          `${server.key.id}:${server.key.secret}`,
+          '-F',
+          `file=@${big}`,
+          '-F',
+          'name=big',
+          `${base}/v1/assets`,
+        ]);
+        expect(stdout.split(' ')[0]).toBe('413');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      // Were the half-read connection left open, closing the server in afterAll would hang.
     });
 
     it.skipIf(target.skipReason)('a form without a file, or with an unknown field, is refused', async () => {

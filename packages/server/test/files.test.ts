@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkExpiry } from '../src/auth/url-signer.ts';
 import { FILE_LINK_PURPOSE } from '../src/http/file-links.ts';
 import { uploadImage } from './helpers/assets.ts';
-import { announceSkips, DATABASES } from './helpers/databases.ts';
+import { announceSkips, DATABASES, STORAGES, storageEnv } from './helpers/databases.ts';
 import { startTestServer, type TestServer } from './helpers/http.ts';
 import { svg, uniquePng } from './helpers/images.ts';
 
@@ -96,6 +96,55 @@ describe.each(DATABASES)('serving files on $name', (target) => {
       expect(asset.url).toMatch(/^https:\/\/assets\.example\.com\/files\/file_/);
     } finally {
       await custom.dispose();
+    }
+  });
+});
+
+/** Files kept in S3: served through this server (ASSETD_FILE_LINKS=server), or linked to S3 directly (the default). */
+describe.each(STORAGES.filter((storage) => storage.name === 's3'))('serving files kept in $name', (storage) => {
+  const sqlite = DATABASES[0] as (typeof DATABASES)[number];
+  const test = it.skipIf(storage.skipReason);
+
+  test('serves them through this server with ranges and safe headers when links go through it', async () => {
+    const server = await startTestServer(sqlite, { ...storageEnv(storage), ASSETD_FILE_LINKS: 'server' });
+    try {
+      const png = await uniquePng(3100);
+      const asset = await uploadImage(server, png);
+      expect(new URL(asset.url).pathname).toMatch(/^\/files\/file_/);
+      const full = await server.app.inject({ method: 'GET', url: pathOf(asset.url) });
+      expect(full.statusCode).toBe(200);
+      expect(full.headers['x-content-type-options']).toBe('nosniff');
+      expect(full.rawPayload.equals(png)).toBe(true);
+      const part = await server.app.inject({ method: 'GET', url: pathOf(asset.url), headers: { range: 'bytes=2-9' } });
+      expect(part.statusCode).toBe(206);
+      expect(part.rawPayload.equals(png.subarray(2, 10))).toBe(true);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  test('links straight to S3 with presigned GETs: media inline, SVG as an attachment', async () => {
+    const server = await startTestServer(sqlite, storageEnv(storage));
+    try {
+      const png = await uniquePng(3101);
+      const picture = await uploadImage(server, png);
+      const url = new URL(picture.url);
+      expect(`${url.origin}/`).toBe(`${storage.endpoint}/`);
+      expect(url.searchParams.get('response-content-type')).toBe('image/png');
+      expect(url.searchParams.get('response-content-disposition')).toBe('inline');
+      expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(png)).toBe(true);
+      // Asked again within the same 5 minutes, the same URL: browsers can cache the file.
+      const again = await server.app.inject({
+        method: 'GET',
+        url: `/v1/assets/${picture.id}`,
+        headers: { authorization: `Basic ${Buffer.from(`${server.key.id}:${server.key.secret}`).toString('base64')}` },
+      });
+      expect(JSON.parse(again.body).asset.url).toBe(picture.url);
+      const drawing = new URL((await uploadImage(server, svg(10, 10))).url);
+      expect(drawing.searchParams.get('response-content-type')).toBe('image/svg+xml');
+      expect(drawing.searchParams.get('response-content-disposition')).toBe('attachment');
+    } finally {
+      await server.dispose();
     }
   });
 });

@@ -1,18 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
-import { makeImage } from './helpers/images.ts';
 import { listen } from './helpers/listen.ts';
+import { prepareExampleMedia, runSpecExample } from './helpers/spec-example-runner.ts';
 
 announceSkips();
 const run = promisify(execFile);
-const EXAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'spec-examples');
 
 async function pythonWithRequests(): Promise<string | undefined> {
   try {
@@ -27,19 +25,6 @@ async function pythonWithRequests(): Promise<string | undefined> {
 }
 const pythonMissing = await pythonWithRequests();
 
-const MEDIA = path.join(EXAMPLES, 'media');
-
-/** A PNG of at least 6 MB (random pixels, uncompressed), the size spec 000 sends through /v1/uploads. */
-async function largePng(): Promise<Buffer> {
-  const { randomBytes } = await import('node:crypto');
-  const sharp = (await import('sharp')).default;
-  const width = 1600;
-  const height = 1400;
-  return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-}
-
 describe.each(DATABASES)("spec 000's client examples on $name", (target) => {
   let server: TestServer;
   let baseUrl: string;
@@ -49,44 +34,14 @@ describe.each(DATABASES)("spec 000's client examples on $name", (target) => {
     server = await startTestServer(target, {}, { jobs: true });
     baseUrl = await listen(server);
     workDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-examples-'));
-    const png = await makeImage('png', 256, 128, { alpha: true, seed: 77 });
-    await writeFile(path.join(workDir, 'my_image.png'), png);
-    await writeFile(path.join(workDir, 'image.png'), png);
-    await writeFile(path.join(workDir, 'large-image.png'), await largePng());
-    for (const name of ['audio.mp3', 'video.mp4', 'model.glb'])
-      await writeFile(path.join(workDir, name), await readFile(path.join(MEDIA, name)));
+    await prepareExampleMedia(workDir);
   });
   afterAll(async () => {
     await server?.dispose();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  /**
-   * Copies an example with only the base URL and the credentials replaced, and runs it. The
-   * examples that send `Bearer <api key>` get the secret there: a Bearer token is the secret.
-   */
-  async function runExample(file: string, bearerExample = false): Promise<string> {
-    const source = (await readFile(path.join(EXAMPLES, file), 'utf8'))
-      .replaceAll('https://api.cloud.scenario.com', baseUrl)
-      .replaceAll('YOUR_API_KEY', server.key.id)
-      .replaceAll('YOUR_API_SECRET', server.key.secret)
-      .replaceAll('YOUR_PROJECT_ID', server.key.projectId)
-      .replaceAll('your-api-key', server.key.secret)
-      .replaceAll('your-project-id', server.key.projectId)
-      .replaceAll('proj_...', server.key.projectId)
-      .replaceAll('key_...', bearerExample ? server.key.secret : server.key.id)
-      .replaceAll('secret_...', server.key.secret);
-    const script = path.join(workDir, file);
-    await writeFile(script, source);
-    const [command, args] = file.endsWith('.py') ? ['python3', [script]] : [process.execPath, [script]];
-    const { stdout } = await run(command, args, {
-      cwd: workDir,
-      // The JavaScript examples require node-fetch: let them find this repository's copy.
-      env: { ...process.env, NODE_PATH: path.resolve('node_modules') },
-      timeout: 60_000,
-    });
-    return stdout;
-  }
+  const runExample = (file: string, bearerExample = false) => runSpecExample({ baseUrl, key: server.key, workDir }, file, bearerExample);
 
   async function expectStored(assetId: string, name: string) {
     const response = await server.app.inject({

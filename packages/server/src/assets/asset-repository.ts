@@ -13,6 +13,8 @@ function baseQuery(db: Executor) {
     .selectFrom('assets')
     .innerJoin('files as f', 'f.id', 'assets.file_id')
     .leftJoin('files as t', 't.id', 'assets.thumbnail_file_id')
+    .leftJoin('files as ff', 'ff.id', 'assets.first_frame_file_id')
+    .leftJoin('files as lf', 'lf.id', 'assets.last_frame_file_id')
     .selectAll('assets')
     .select([
       'f.storage_key as f_key',
@@ -23,6 +25,14 @@ function baseQuery(db: Executor) {
       't.size as t_size',
       't.sha256 as t_sha256',
       't.mime_type as t_mime',
+      'ff.storage_key as ff_key',
+      'ff.size as ff_size',
+      'ff.sha256 as ff_sha256',
+      'ff.mime_type as ff_mime',
+      'lf.storage_key as lf_key',
+      'lf.size as lf_size',
+      'lf.sha256 as lf_sha256',
+      'lf.mime_type as lf_mime',
     ]);
 }
 
@@ -35,14 +45,30 @@ type AssetRow = AssetsTable & {
   t_size: number | null;
   t_sha256: string | null;
   t_mime: string | null;
+  ff_key: string | null;
+  ff_size: number | null;
+  ff_sha256: string | null;
+  ff_mime: string | null;
+  lf_key: string | null;
+  lf_size: number | null;
+  lf_sha256: string | null;
+  lf_mime: string | null;
 };
+
+/** A joined optional file, or null when the asset has none. */
+function joinedFile(
+  id: string | null,
+  key: string | null,
+  size: number | null,
+  sha256: string | null,
+  mime: string | null,
+): FileRef | null {
+  return id && key ? { id, storageKey: key, size: size ?? 0, sha256: sha256 ?? '', mimeType: mime ?? '' } : null;
+}
 
 function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
   const file: FileRef = { id: row.file_id, storageKey: row.f_key, size: row.f_size, sha256: row.f_sha256, mimeType: row.f_mime };
-  const thumbnail: FileRef | null =
-    row.thumbnail_file_id && row.t_key
-      ? { id: row.thumbnail_file_id, storageKey: row.t_key, size: row.t_size ?? 0, sha256: row.t_sha256 ?? '', mimeType: row.t_mime ?? '' }
-      : null;
+  const thumbnail = joinedFile(row.thumbnail_file_id, row.t_key, row.t_size, row.t_sha256, row.t_mime);
   return {
     id: row.id,
     projectId: row.project_id,
@@ -61,6 +87,8 @@ function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
     modelId: row.model_id,
     file,
     thumbnail,
+    firstFrame: joinedFile(row.first_frame_file_id, row.ff_key, row.ff_size, row.ff_sha256, row.ff_mime),
+    lastFrame: joinedFile(row.last_frame_file_id, row.lf_key, row.lf_size, row.lf_sha256, row.lf_mime),
     size: row.size,
     width: row.width,
     height: row.height,
@@ -91,7 +119,9 @@ async function collectionIdsOf(db: Executor, assetIds: readonly string[]): Promi
 }
 
 /** The row a new asset is stored as, before the database gives it collections. */
-export type NewAssetRow = Omit<AssetsTable, 'tags' | 'properties' | 'is_hidden'> & {
+export type NewAssetRow = Omit<AssetsTable, 'tags' | 'properties' | 'is_hidden' | 'first_frame_file_id' | 'last_frame_file_id'> & {
+  first_frame_file_id?: string | null;
+  last_frame_file_id?: string | null;
   tags: readonly string[];
   properties: Record<string, unknown>;
   is_hidden: boolean;
@@ -196,7 +226,11 @@ export class AssetRepository {
     }
     if (cursor) {
       const op = descending ? '<' : '>';
-      q = q.where((eb) => eb.or([eb(column, op, cursor.value), eb.and([eb(column, '=', cursor.value), eb('assets.id', op, cursor.id)])]));
+      // The plain range bound is implied by the OR, but PostgreSQL's planner only turns a bound
+      // it can see into an index range: without it, a deep page reads every row before it.
+      q = q
+        .where(column, descending ? '<=' : '>=', cursor.value)
+        .where((eb) => eb.or([eb(column, op, cursor.value), eb.and([eb(column, '=', cursor.value), eb('assets.id', op, cursor.id)])]));
     }
     const direction = descending ? 'desc' : 'asc';
     const rows = (await q
@@ -220,7 +254,7 @@ export class AssetRepository {
   async delete(trx: Transaction<Database>, projectId: string, ids: readonly string[]): Promise<string[]> {
     const rows = await trx
       .selectFrom('assets')
-      .select(['id', 'file_id', 'thumbnail_file_id'])
+      .select(['id', 'file_id', 'thumbnail_file_id', 'first_frame_file_id', 'last_frame_file_id'])
       .where('project_id', '=', projectId)
       .where('id', 'in', ids)
       .execute();
@@ -229,6 +263,8 @@ export class AssetRepository {
     await trx.deleteFrom('asset_tags').where('asset_id', 'in', found).execute();
     await trx.deleteFrom('collection_assets').where('asset_id', 'in', found).execute();
     await trx.deleteFrom('assets').where('id', 'in', found).execute();
-    return rows.flatMap((row) => (row.thumbnail_file_id ? [row.file_id, row.thumbnail_file_id] : [row.file_id]));
+    return rows.flatMap((row) =>
+      [row.file_id, row.thumbnail_file_id, row.first_frame_file_id, row.last_frame_file_id].filter((id): id is string => id !== null),
+    );
   }
 }

@@ -22,6 +22,12 @@ export interface NewImageInput extends AssetOptions {
   readonly name: string;
 }
 
+/** A file of any kind received in one request (a form upload) and staged, waiting to become an asset. */
+export interface NewStagedInput extends AssetOptions {
+  readonly staged: StagedFile;
+  readonly name: string;
+}
+
 export interface NewAssetInput extends AssetOptions {
   readonly name: string;
   readonly description: Description;
@@ -33,6 +39,8 @@ export interface AssetLimits {
   readonly maxSmallImageBytes: number;
   /** Decoding refuses images with more pixels than this (decompression bombs). */
   readonly maxPixels: number;
+  /** The ffmpeg that extracts video frames: a path, false for none, or absent to look on the PATH. */
+  readonly ffmpeg?: string | false;
 }
 
 const formatMegabytes = (bytes: number) => `${Math.round(bytes / 100_000) / 10} MB`;
@@ -68,10 +76,28 @@ export class AssetService {
    * and record the asset in one transaction. The staged file is consumed either way.
    */
   async createImage(scope: Scope, input: NewImageInput): Promise<Asset> {
+    const limit = this.#limits.maxSmallImageBytes;
+    if (input.staged.size >= limit) {
+      await this.#files.discard(input.staged);
+      throw smallImageTooLarge(limit, input.staged.size);
+    }
+    return this.#createStaged(scope, input, { imagesOnly: true });
+  }
+
+  /**
+   * The form-upload path for every kind the pipeline knows (image, audio, video, 3D): identify
+   * and describe the staged file, store it and record the asset in one transaction. Unlike
+   * createImage there is no small-image limit: the caller bounded the bytes as they streamed in.
+   * The staged file is consumed either way.
+   */
+  createFromStaged(scope: Scope, input: NewStagedInput): Promise<Asset> {
+    return this.#createStaged(scope, input, {});
+  }
+
+  async #createStaged(scope: Scope, input: NewStagedInput, options: { imagesOnly?: boolean }): Promise<Asset> {
     const { staged } = input;
     try {
-      if (staged.size >= this.#limits.maxSmallImageBytes) throw smallImageTooLarge(this.#limits.maxSmallImageBytes, staged.size);
-      const description = await describeFile(staged, { maxPixels: this.#limits.maxPixels, imagesOnly: true });
+      const description = await describeFile(staged, { maxPixels: this.#limits.maxPixels, ffmpeg: this.#limits.ffmpeg, ...options });
       await this.#checkReferences(this.#db, scope, input);
       const file = await this.#files.upload(staged, description.mimeType);
       const id = await this.#record(scope, { ...input, description, source: 'uploaded' }, file, {});
@@ -101,12 +127,18 @@ export class AssetService {
     options: { keepMain?: boolean; within?: (trx: Transaction<Database>, assetId: string) => Promise<void> },
   ): Promise<string> {
     const { description } = input;
-    const pending = [file];
-    if (description.thumbnail) pending.push(await this.#files.uploadBuffer(description.thumbnail, THUMBNAIL_MIME));
+    const previews = await this.#storePreviews(description);
+    const pending = [
+      file,
+      ...[previews.thumbnail, previews.firstFrame, previews.lastFrame].filter((p): p is PendingFile => p !== undefined),
+    ];
     const id = newId('asset');
     await this.#files.commit(
       pending,
-      async (trx, [stored, thumb]) => {
+      async (trx, refs) => {
+        // The committed file of a pending one: itself, or the identical bytes already stored.
+        const ref = (p: PendingFile | undefined) => (p ? refs[pending.indexOf(p)] : undefined);
+        const [stored, thumb, first, last] = [ref(file), ref(previews.thumbnail), ref(previews.firstFrame), ref(previews.lastFrame)];
         const parent = await this.#checkReferences(trx, scope, input);
         const now = nowIso();
         await this.#repo.insert(
@@ -129,6 +161,8 @@ export class AssetService {
             model_id: null,
             file_id: (stored as FileRef).id,
             thumbnail_file_id: thumb?.id ?? null,
+            first_frame_file_id: first?.id ?? null,
+            last_frame_file_id: last?.id ?? null,
             size: file.size,
             width: description.width ?? null,
             height: description.height ?? null,
@@ -144,6 +178,27 @@ export class AssetService {
       { keepOnFailure: options.keepMain ? [file] : [] },
     );
     return id;
+  }
+
+  /** Stores the previews the pipeline made; if one fails, those already stored are removed. */
+  async #storePreviews(description: Description): Promise<{ thumbnail?: PendingFile; firstFrame?: PendingFile; lastFrame?: PendingFile }> {
+    const stored: PendingFile[] = [];
+    const put = async (bytes: Buffer | undefined, mimeType: string) => {
+      if (!bytes) return undefined;
+      const file = await this.#files.uploadBuffer(bytes, mimeType);
+      stored.push(file);
+      return file;
+    };
+    try {
+      return {
+        thumbnail: await put(description.thumbnail, THUMBNAIL_MIME),
+        firstFrame: await put(description.frames?.first, description.frames?.mimeType ?? THUMBNAIL_MIME),
+        lastFrame: await put(description.frames?.last, description.frames?.mimeType ?? THUMBNAIL_MIME),
+      };
+    } catch (error) {
+      await this.#files.deleteObjects(stored.map((file) => file.storageKey));
+      throw error;
+    }
   }
 
   /** Fails when the parent or collections named for a new asset are not in its project. */

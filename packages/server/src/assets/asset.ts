@@ -26,6 +26,9 @@ export interface Asset {
   readonly modelId: string | null;
   readonly file: FileRef;
   readonly thumbnail: FileRef | null;
+  /** A video's first and last frames, when they could be extracted. */
+  readonly firstFrame: FileRef | null;
+  readonly lastFrame: FileRef | null;
   readonly size: number;
   readonly width: number | null;
   readonly height: number | null;

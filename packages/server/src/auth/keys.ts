@@ -138,6 +138,19 @@ export class KeyService {
     }));
   }
 
+  /** The names of the team's keys among `keyIds`, revoked ones included: assets name their author by key id. */
+  async names(teamId: string, keyIds: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(keyIds)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom('api_keys')
+      .select(['id', 'name'])
+      .where('team_id', '=', teamId)
+      .where('id', 'in', unique)
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
   /** Revokes a key; false when there is no such active key. */
   async revoke(keyId: string): Promise<boolean> {
     const result = await this.#db
@@ -154,10 +167,18 @@ export class KeyService {
    * environment is the source of truth for it, so a changed secret replaces the old one.
    */
   async ensureKey(keyId: string, secret: string): Promise<'created' | 'updated' | 'unchanged'> {
-    const existing = await this.#db.selectFrom('api_keys').select(['secret_hash', 'revoked_at']).where('id', '=', keyId).executeTakeFirst();
+    const find = () => this.#db.selectFrom('api_keys').select(['secret_hash', 'revoked_at']).where('id', '=', keyId).executeTakeFirst();
+    let existing = await find();
     if (!existing) {
-      await this.create({ id: keyId, secret, name: 'from environment' });
-      return 'created';
+      try {
+        await this.create({ id: keyId, secret, name: 'from environment' });
+        return 'created';
+      } catch (error) {
+        // Several processes starting together: another one created it first (its whole
+        // transaction won, ours rolled back); carry on with the key it made.
+        existing = await find();
+        if (!existing) throw error;
+      }
     }
     if (existing.revoked_at === null && safeEqual(existing.secret_hash, hashSecret(secret))) return 'unchanged';
     await this.#db

@@ -22,6 +22,16 @@ export interface CollectionPage {
 /** How many asset ids one add or remove call may carry. */
 export const MAX_ASSETS_PER_CALL = 49;
 
+/** The name a project's default collection is created with (the token360 dialect's "library" group). */
+export const DEFAULT_COLLECTION_NAME = 'library';
+
+/**
+ * The settings row that names a project's default collection. A row with a unique name, not a
+ * lookup by collection name, is what makes creating it idempotent: collection names are not
+ * unique, and two requests racing on "find by name, else create" would both create one.
+ */
+const defaultCollectionMarker = (projectId: string) => `default_collection:${projectId}`;
+
 export class CollectionService {
   readonly #db: Kysely<Database>;
 
@@ -34,6 +44,63 @@ export class CollectionService {
     const id = newId('collection');
     await this.#db.insertInto('collections').values({ id, project_id: scope.projectId, name, created_at: now, updated_at: now }).execute();
     return this.get(scope, id);
+  }
+
+  /**
+   * The project's default collection, created on first use. Racing callers all get the same
+   * one: the first to insert the marker picks the id, the others read it back once it commits
+   * (PostgreSQL makes the second insert wait on the first; SQLite runs one write at a time).
+   * If the collection was deleted, it comes back, empty, under the same id.
+   */
+  async ensureDefault(scope: Scope): Promise<Collection> {
+    const known = await this.defaultId(scope);
+    if (known) {
+      const existing = await this.get(scope, known).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'COLLECTION_NOT_FOUND') return undefined;
+        throw error;
+      });
+      if (existing) return existing;
+    }
+    const marker = defaultCollectionMarker(scope.projectId);
+    const id = await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('settings')
+        .values({ name: marker, value: newId('collection') })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      const { value } = await trx.selectFrom('settings').select('value').where('name', '=', marker).executeTakeFirstOrThrow();
+      const now = nowIso();
+      await trx
+        .insertInto('collections')
+        .values({ id: value, project_id: scope.projectId, name: DEFAULT_COLLECTION_NAME, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return value;
+    });
+    return this.get(scope, id);
+  }
+
+  /** The id of the project's default collection, if it was ever created; never creates it. */
+  async defaultId(scope: Scope): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('settings')
+      .select('value')
+      .where('name', '=', defaultCollectionMarker(scope.projectId))
+      .executeTakeFirst();
+    return row?.value;
+  }
+
+  /** The names of the project's collections among `ids`; other projects' ids are left out. */
+  async names(scope: Scope, ids: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom('collections')
+      .select(['id', 'name'])
+      .where('project_id', '=', scope.projectId)
+      .where('id', 'in', unique)
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.name]));
   }
 
   async get(scope: Scope, id: string): Promise<Collection> {

@@ -2,6 +2,7 @@ import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDiale
 import pg from 'pg';
 import * as initial from './migrations/001_initial.ts';
 import * as uploadsAndJobs from './migrations/002_uploads_and_jobs.ts';
+import * as videoFrames from './migrations/003_video_frames.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -19,6 +20,7 @@ export interface Db {
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_uploads_and_jobs': uploadsAndJobs,
+  '003_video_frames': videoFrames,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -55,6 +55,8 @@ export interface AssetsTable {
   model_id: string | null;
   file_id: string;
   thumbnail_file_id: string | null;
+  first_frame_file_id: string | null;
+  last_frame_file_id: string | null;
   size: number;
   width: number | null;
   height: number | null;

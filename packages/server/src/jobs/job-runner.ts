@@ -20,6 +20,8 @@ export interface RunnerOptions {
   readonly pollMs: number;
   /** First retry delay; each later one doubles, with jitter, up to five minutes. */
   readonly backoffMs: number;
+  /** For tests only (ASSETD_TEST_JOB_DELAY_MS): each job waits this long, leased, before it runs. */
+  readonly delayMs?: number;
 }
 
 const isRetryable = (error: unknown) => (error as MaybeRetryable | undefined)?.retryable !== false;
@@ -106,14 +108,22 @@ export class JobRunner {
   async #execute(job: Job): Promise<void> {
     const handler = this.#handlers.get(job.type);
     const log = this.#log.child({ jobId: job.id, jobType: job.type, attempt: job.attempts });
+    // Renewed at a third of the lease, so two renewals may fail (a slow database) before it lapses.
     const heartbeat = setInterval(
       () => {
-        this.#queue.renew(job.id, this.#workerId, this.#options.leaseMs).catch((error) => log.warn({ err: error }, 'lease renewal failed'));
+        this.#queue
+          .renew(job.id, this.#workerId, this.#options.leaseMs)
+          .then((held) => {
+            // Another worker took the job over: the handlers' state checks keep its effects single.
+            if (!held) log.warn('lease lost: another worker has taken this job over');
+          })
+          .catch((error) => log.warn({ err: error }, 'lease renewal failed'));
       },
       Math.max(50, Math.floor(this.#options.leaseMs / 3)),
     );
     try {
       if (!handler) throw Object.assign(new Error(`no handler for job type ${job.type}`), { retryable: false });
+      if (this.#options.delayMs) await new Promise((resolve) => setTimeout(resolve, this.#options.delayMs));
       await handler.run(job);
       await this.#queue.succeed(job.id, this.#workerId);
       log.debug('job done');

@@ -1,8 +1,14 @@
 import type { AssetKind } from '../assets/asset.ts';
 import { AppError } from '../errors.ts';
+import { audioProperties, probeAudio } from '../media/audio.ts';
+import { extractFrames, findFfmpeg, type VideoFrames } from '../media/frames.ts';
 import { probeImage, unhandledImageFormat } from '../media/image.ts';
+import { corruptMedia, truncatedMedia } from '../media/media-errors.ts';
+import { analyzeMedia, type MediaReport } from '../media/media-info.ts';
+import { isModelFormat, probeModel } from '../media/model3d/index.ts';
 import { canThumbnail, makeThumbnail } from '../media/thumbnail.ts';
-import { detectFormat } from './detect.ts';
+import { videoProperties } from '../media/video.ts';
+import { type DetectedFormat, detectFormat, looksLikeText } from './detect.ts';
 
 /** Everything the pipeline learnt about a file: what it is, what it measures, its preview. */
 export interface Description {
@@ -12,7 +18,10 @@ export interface Description {
   readonly width?: number;
   readonly height?: number;
   readonly properties: Readonly<Record<string, unknown>>;
+  /** A small WebP preview (THUMBNAIL_MIME): of an image, or of a video's first frame. */
   readonly thumbnail?: Buffer;
+  /** A video's first and last frames at full size, when a frame extractor (ffmpeg) is available. */
+  readonly frames?: { readonly first: Buffer; readonly last: Buffer; readonly mimeType: string };
 }
 
 export interface DescribeOptions {
@@ -21,10 +30,20 @@ export interface DescribeOptions {
   readonly imagesOnly?: boolean;
   /** A file of no known format is kept as an opaque file of this kind (model weights) instead of refused. */
   readonly opaqueKind?: AssetKind;
+  /** The content type the client declared: kept for an opaque file, and named when the bytes are no known format. */
   readonly declaredType?: string;
+  /** The ffmpeg that extracts video frames: a path, false for none, or absent to use the one on the PATH if any. */
+  readonly ffmpeg?: string | false;
+  /** How long one ffmpeg run may take before it is killed and the video imported without frames. */
+  readonly frameTimeoutMs?: number;
 }
 
-/** Reads what each kind needs from a local file and makes the image thumbnail. */
+const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
+
+/**
+ * Identifies a local file from its bytes, reads what its kind needs (headers and indexes, or a
+ * 3D model's geometry) and makes its previews: an image's thumbnail, a video's frames.
+ */
 export async function describeFile(file: { path: string; size: number }, options: DescribeOptions): Promise<Description> {
   const detected = await detectFormat(file);
   if (!detected || detected.kind === 'image') {
@@ -36,6 +55,11 @@ export async function describeFile(file: { path: string; size: number }, options
     }
   }
   if (options.imagesOnly) throw unhandledImageFormat();
+  if (detected?.kind === 'audio' || detected?.kind === 'video') return describeAudioVisual(file, detected, options);
+  if (detected?.kind === '3d' && isModelFormat(detected.format)) {
+    const properties = await probeModel(file, detected.format);
+    return { kind: '3d', mimeType: detected.mimeType, format: detected.format, properties };
+  }
   if (detected) {
     return {
       kind: detected.kind,
@@ -48,9 +72,12 @@ export async function describeFile(file: { path: string; size: number }, options
     const mimeType = options.declaredType ?? 'application/octet-stream';
     return { kind: options.opaqueKind, mimeType, format: 'binary', properties: { size: file.size } };
   }
+  // Say what the bytes look like and what they were declared as: "not in a supported format" alone leaves a user guessing.
+  const text = await looksLikeText(file);
+  const declared = options.declaredType ? ` (declared as ${options.declaredType})` : '';
   throw new AppError(
     'UNSUPPORTED_FORMAT',
-    'The file is not in a supported format: upload an image (JPEG, PNG, GIF, SVG, WebP, AVIF, TIFF, HEIC), audio (MP3, WAV, OGG, M4A, FLAC), video (MP4, WebM, MOV) or 3D model (GLB, glTF, OBJ, FBX, STL, PLY, VOX)',
+    `The file is ${text ? 'plain text' : 'binary data'}${declared}, not in a supported format: upload an image (JPEG, PNG, GIF, SVG, WebP, AVIF, TIFF, HEIC), audio (MP3, WAV, OGG, M4A, FLAC), video (MP4, WebM, MOV) or 3D model (GLB, glTF, OBJ, FBX, STL, PLY, VOX)`,
   );
 }
 
@@ -73,4 +100,64 @@ async function describeImage(file: { path: string; size: number }, maxPixels: nu
     },
     ...(thumbnail ? { thumbnail } : {}),
   };
+}
+
+/**
+ * Audio and video share containers (an MP4 may hold only sound, an M4A a picture track), so
+ * the tracks inside decide the kind, not the container's brand.
+ */
+async function describeAudioVisual(
+  file: { path: string; size: number },
+  detected: DetectedFormat,
+  options: DescribeOptions,
+): Promise<Description> {
+  if (detected.kind === 'audio' && !isSharedContainer(detected.format)) {
+    const properties = await probeAudio(file, detected.format);
+    return { kind: 'audio', mimeType: detected.mimeType, format: detected.format, properties };
+  }
+  const noun = detected.kind === 'audio' ? 'audio' : 'video';
+  let report: MediaReport;
+  try {
+    report = await analyzeMedia(file);
+  } catch (error) {
+    throw corruptMedia(detected.format, noun, 'its headers could not be parsed', error);
+  }
+  if (!report.video && report.audio && !report.truncation) return describeAudioOnly(file, detected, report);
+  if (!report.video && report.truncation) throw truncatedMedia(detected.format, noun, report.truncation);
+  const format = detected.format === 'mov' ? 'mov' : detected.format === 'webm' ? 'webm' : 'mp4';
+  const mimeType = { mov: 'video/quicktime', webm: 'video/webm', mp4: 'video/mp4' }[format];
+  const properties = videoProperties(report, file.size, format);
+  const frames = await framesOf(file.path, report.video?.Duration ?? properties.duration, properties.width * properties.height, options);
+  return {
+    kind: 'video',
+    mimeType,
+    format,
+    width: properties.width,
+    height: properties.height,
+    properties,
+    ...(frames ? { thumbnail: frames.thumbnail, frames: { first: frames.first, last: frames.last, mimeType: frames.mimeType } } : {}),
+  };
+}
+
+/** Formats whose container is also used for video: MP4's family and Matroska's. */
+const isSharedContainer = (format: string) => ['mp4', 'm4a', 'mov', 'webm'].includes(format);
+
+function describeAudioOnly(file: { path: string; size: number }, detected: DetectedFormat, report: MediaReport): Description {
+  const [format, mimeType] = detected.format === 'webm' ? ['webm', 'audio/webm'] : ['m4a', 'audio/mp4'];
+  return { kind: 'audio', mimeType, format, properties: audioProperties(report, file.size, format) };
+}
+
+/**
+ * The first and last frames, or undefined when there is no ffmpeg, the frame is over the pixel
+ * limit, or ffmpeg fails: they are a preview, and the video is imported without them.
+ */
+async function framesOf(path: string, duration: number, pixels: number, options: DescribeOptions): Promise<VideoFrames | undefined> {
+  const ffmpeg = options.ffmpeg === false ? undefined : (options.ffmpeg ?? (await findFfmpeg()));
+  if (!ffmpeg || pixels > options.maxPixels) return undefined;
+  return extractFrames(path, {
+    ffmpeg,
+    duration,
+    maxPixels: options.maxPixels,
+    timeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+  }).catch(() => undefined);
 }

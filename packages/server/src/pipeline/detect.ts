@@ -93,3 +93,21 @@ export async function detectFormat(file: { path: string; size: number }): Promis
   if (known) return known;
   return sniff3d(await readHead(file.path, file.size), file.size);
 }
+
+/**
+ * Whether the file reads as text (UTF-8 with no control characters other than line breaks and
+ * tabs), so a refusal can say "plain text" rather than "unknown format".
+ */
+export async function looksLikeText(file: { path: string; size: number }): Promise<boolean> {
+  if (file.size === 0) return false;
+  const head = await readHead(file.path, file.size);
+  const allowed = new Set([0x09, 0x0a, 0x0c, 0x0d]);
+  if (head.some((byte) => (byte < 0x20 && !allowed.has(byte)) || byte === 0x7f)) return false;
+  try {
+    // stream: true lets a character cut in two at the end of the sample pass.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}

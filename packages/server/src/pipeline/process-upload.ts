@@ -22,6 +22,7 @@ export interface ProcessOptions {
   readonly maxPixels: number;
   /** A validation step that runs longer is stopped and the upload fails. */
   readonly stepTimeoutMs: number;
+  readonly ffmpeg?: string | false;
 }
 
 /** A failure that retrying cannot fix: the file itself is wrong, or the request was. */
@@ -158,7 +159,9 @@ export class UploadProcessor implements JobHandler {
             { path: local.path, size },
             {
               maxPixels: this.#options.maxPixels,
-              ...(upload.kind === 'model' ? { opaqueKind: 'model' as const, declaredType: upload.contentType ?? undefined } : {}),
+              ffmpeg: this.#options.ffmpeg,
+              declaredType: upload.contentType ?? undefined,
+              ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
             },
           ),
         ]),

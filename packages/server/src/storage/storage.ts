@@ -19,6 +19,14 @@ export interface StoredPart {
   readonly etag: string;
 }
 
+/** How a presigned download link should present the file (S3's response-content-* overrides). */
+export interface DownloadOptions {
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  readonly contentType: string;
+  readonly contentDisposition: string;
+}
+
 /** A file on local disk for code that needs a path (decoders); `release` removes any temporary copy. */
 export interface LocalCopy {
   readonly path: string;
@@ -42,6 +50,11 @@ export interface StorageBackend {
   ping(): Promise<void>;
   /** The object as a local file, without copying it when it already is one. */
   openLocal(key: string): Promise<LocalCopy>;
+  /**
+   * Bytes `start`–`end` (inclusive; fewer at the end of the object) as one buffer, for code that
+   * needs only part of a file (a format's header): a ranged GET, never the whole object.
+   */
+  readRange(key: string, range: ByteRange): Promise<Buffer>;
 
   /** Starts a multipart upload that will become the object `key`; returns its id. */
   createMultipart(key: string, plan: MultipartPlan): Promise<string>;
@@ -56,6 +69,12 @@ export interface StorageBackend {
    * when parts come through this server.
    */
   presignPart(key: string, multipartId: string, partNumber: number, expiresAt: number): Promise<string | undefined>;
+  /**
+   * A URL that downloads the object straight from the backend, when it has its own (S3).
+   * Synchronous, because asset records are mapped to the wire synchronously; the backend
+   * keeps what signing needs (credentials) at hand.
+   */
+  presignDownload?(key: string, options: DownloadOptions): string;
 }
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;

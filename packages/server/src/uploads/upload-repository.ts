@@ -92,13 +92,14 @@ export class UploadRepository {
     await this.#db.updateTable('uploads').set({ completing_at: null }).where('id', '=', id).execute();
   }
 
-  /** Pending uploads past their expiry, oldest first. */
-  async expired(now: string, limit: number): Promise<Upload[]> {
+  /** Pending uploads past their expiry, oldest first, leaving out those being completed right now. */
+  async expired(now: string, completingSince: string, limit: number): Promise<Upload[]> {
     const rows = await this.#db
       .selectFrom('uploads')
       .selectAll()
       .where('status', '=', 'pending')
       .where('expires_at', '<', now)
+      .where((eb) => eb.or([eb('completing_at', 'is', null), eb('completing_at', '<', completingSince)]))
       .orderBy('expires_at')
       .limit(limit)
       .execute();

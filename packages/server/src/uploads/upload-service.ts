@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Scope } from '../assets/asset.ts';
 import type { AssetOptions, AssetService } from '../assets/asset-service.ts';
@@ -10,7 +11,15 @@ import type { StorageBackend, StoredPart } from '../storage/storage.ts';
 import { plainFileName } from './import/file-name.ts';
 import { checkImportUrl } from './import/safe-request.ts';
 import { MAX_PARTS, maxPartSize, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
-import { type PartLink, type PartLinker, PROCESS_UPLOAD_JOB, type Upload, type UploadProvider, type UploadSource } from './upload.ts';
+import {
+  type PartLink,
+  type PartLinker,
+  PROCESS_UPLOAD_JOB,
+  type Upload,
+  type UploadProvider,
+  type UploadSource,
+  type UploadStatus,
+} from './upload.ts';
 import { bareType, contentTypeFits, typesForKind, type UploadKind } from './upload-kinds.ts';
 import { UploadRepository } from './upload-repository.ts';
 
@@ -32,6 +41,9 @@ export interface UploadLimits {
   readonly partUrlTtlSeconds: number;
   readonly uploadTtlSeconds: number;
 }
+
+/** How often a waiting request looks at the upload again: often enough to feel immediate, rare enough to cost little. */
+const WAIT_POLL_MS = 100;
 
 /** How long a completion may take before another request may try again. */
 const COMPLETION_CLAIM_MS = 15 * 60 * 1000;
@@ -226,6 +238,27 @@ export class UploadService {
     return this.#get(scope, id);
   }
 
+  /**
+   * The upload as soon as its status is no longer `status` (the status it has now, when not
+   * given), or as it is once `ms` have passed or `signal` aborts. It polls the database rather
+   * than waiting for an in-process event, because any process (a worker, another API process)
+   * may be the one that moves the upload on.
+   */
+  async waitForChange(scope: Scope, id: string, status: UploadStatus | undefined, ms: number, signal?: AbortSignal): Promise<Upload> {
+    const deadline = Date.now() + ms;
+    let upload = await this.#get(scope, id);
+    const from = status ?? upload.status;
+    while (upload.status === from && Date.now() < deadline && !signal?.aborted) {
+      try {
+        await sleep(Math.min(WAIT_POLL_MS, deadline - Date.now()), undefined, signal ? { signal } : undefined);
+      } catch {
+        break; // aborted: answer with what we have
+      }
+      upload = await this.#get(scope, id);
+    }
+    return upload;
+  }
+
   #plan(upload: Upload): PartPlan {
     return { fileSize: upload.fileSize ?? 0, partsCount: upload.partsCount ?? 1, partSize: upload.partSize ?? upload.fileSize ?? 0 };
   }
@@ -327,7 +360,9 @@ export class UploadService {
   /** Ends pending uploads whose time ran out and deletes their bytes; safe to run in several processes. */
   async sweepExpired(limit = 100): Promise<number> {
     let swept = 0;
-    for (const upload of await this.#repo.expired(nowIso(), limit)) {
+    // An upload whose parts are being joined right now is left to its complete request.
+    const completingSince = new Date(Date.now() - COMPLETION_CLAIM_MS).toISOString();
+    for (const upload of await this.#repo.expired(nowIso(), completingSince, limit)) {
       if (await this.#end(upload, 'The upload expired before it was completed: create a new upload')) swept++;
     }
     return swept;

@@ -28,6 +28,16 @@ export async function createUpload(server: TestServer, body: Record<string, unkn
 export const putPart = (server: TestServer, url: string, bytes: Buffer) =>
   server.app.inject({ method: 'PUT', url: pathOf(url), payload: bytes, headers: { 'content-type': 'application/octet-stream' } });
 
+/**
+ * Sends one part where its URL points: this server's part endpoint (local storage), or the S3
+ * endpoint itself over the network (S3 storage), as a client would.
+ */
+export async function sendPart(server: TestServer, url: string, bytes: Buffer): Promise<{ statusCode: number; body: string }> {
+  if (new URL(url).pathname.startsWith('/uploads/')) return putPart(server, url, bytes);
+  const response = await fetch(url, { method: 'PUT', body: bytes });
+  return { statusCode: response.status, body: await response.text() };
+}
+
 export const completeUpload = (server: TestServer, uploadId: string, key: Credentials = server.key) =>
   server.app.inject({
     method: 'POST',
@@ -76,7 +86,7 @@ export async function uploadMultipart(server: TestServer, bytes: Buffer, options
   );
   const partSize = Math.ceil(bytes.length / parts);
   for (const part of upload.parts as Array<{ number: number; url: string }>) {
-    const response = await putPart(server, part.url, bytes.subarray((part.number - 1) * partSize, part.number * partSize));
+    const response = await sendPart(server, part.url, bytes.subarray((part.number - 1) * partSize, part.number * partSize));
     if (response.statusCode !== 200) throw new Error(`part ${part.number} failed: ${response.statusCode} ${response.body}`);
   }
   const completed = await completeUpload(server, upload.id, key);

@@ -5,7 +5,7 @@ import type { AssetListQuery } from '../../assets/asset.ts';
 import type { Container } from '../../container.ts';
 import { AppError } from '../../errors.ts';
 import { parseIsoDate } from '../../lib/time.ts';
-import { fileLinker } from '../file-links.ts';
+import { linksFor } from '../file-links.ts';
 import { requireScope } from '../plugins/auth.ts';
 import { fromForm, fromJson, type JsonImageBody } from './image-input.ts';
 import {
@@ -39,7 +39,7 @@ function splitTags(tags: string[] | undefined): string[] | undefined {
 }
 
 export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
-  const links = (request: Parameters<typeof fileLinker>[3]) => fileLinker(c.signer, c.config.publicUrl, c.config.urlTtlSeconds, request);
+  const links = (request: Parameters<typeof linksFor>[1]) => linksFor(c, request);
   const limit = c.config.maxSmallImageBytes;
   // Base64 grows bytes by 4/3; leave room for the other fields and a data-URL prefix.
   const jsonBodyLimit = Math.ceil((limit * 4) / 3) + 64 * 1024;

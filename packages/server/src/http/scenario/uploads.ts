@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import type { Container } from '../../container.ts';
-import type { PartLink, Upload } from '../../uploads/upload.ts';
+import { type PartLink, UPLOAD_STATUSES, type Upload } from '../../uploads/upload.ts';
 import { UPLOAD_KINDS } from '../../uploads/upload-kinds.ts';
 import { partLinker } from '../part-links.ts';
 import { requireScope } from '../plugins/auth.ts';
@@ -20,7 +20,23 @@ const AssetOptions = Type.Object(
   { additionalProperties: false },
 );
 
-const CreateUploadBody = Type.Object({
+/** The longest a GET may be held open: below common proxy idle timeouts (60 s). */
+export const MAX_WAIT_SECONDS = 30;
+
+export const GetUploadQuery = Type.Object({
+  ...ProjectQuery.properties,
+  waitSeconds: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      description: `Long poll: hold the answer until the status is no longer \`status\`, for at most this many seconds (capped at ${MAX_WAIT_SECONDS})`,
+    }),
+  ),
+  status: Type.Optional(
+    StringEnum(UPLOAD_STATUSES, { description: 'With waitSeconds: the status the client last saw (default: the current one)' }),
+  ),
+});
+
+export const CreateUploadBody = Type.Object({
   assetOptions: Type.Optional(AssetOptions),
   civitaiModelUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   contentType: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
@@ -32,8 +48,8 @@ const CreateUploadBody = Type.Object({
   url: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
 });
 
-const ActionBody = Type.Object({ action: StringEnum(['complete', 'abort'] as const) });
-const SignPartsBody = Type.Object({
+export const ActionBody = Type.Object({ action: StringEnum(['complete', 'abort'] as const) });
+export const SignPartsBody = Type.Object({
   partNumbers: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 10_000 }), { maxItems: 10_000 })),
 });
 
@@ -70,6 +86,9 @@ export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
 
 export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
   const config = { auth: 'key' as const };
+  // Held long polls answer at once when the server starts closing, so shutdown is not delayed by them.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
   const linker = (request: Parameters<typeof partLinker>[3]) => partLinker(c.signer, c.storage, c.config.publicUrl, request);
 
   app.post(
@@ -99,16 +118,24 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
     {
       config,
       schema: {
-        summary: 'Get an upload and its status',
+        summary: 'Get an upload and its status; with waitSeconds, wait for its next status (long poll)',
         tags,
         params: UploadParams,
-        querystring: ProjectQuery,
+        querystring: GetUploadQuery,
         response: { 200: UploadResponse, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { uploadId } = request.params as Static<typeof UploadParams>;
-      return { upload: toWireUpload(await c.uploads.get(requireScope(request), uploadId)) };
+      const { waitSeconds, status } = request.query as Static<typeof GetUploadQuery>;
+      const scope = requireScope(request);
+      if (!waitSeconds) return { upload: toWireUpload(await c.uploads.get(scope, uploadId)) };
+      // Stop polling when the client goes away ('close' before the answer is sent) or the server closes.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      const ms = Math.min(waitSeconds, MAX_WAIT_SECONDS) * 1000;
+      const upload = await c.uploads.waitForChange(scope, uploadId, status, ms, AbortSignal.any([gone.signal, closing.signal]));
+      return { upload: toWireUpload(upload) };
     },
   );
 

@@ -51,6 +51,8 @@ export function toWireAsset(asset: Asset, link: FileLinker) {
     isHidden: asset.isHidden,
     ...(asset.description !== null ? { description: asset.description } : {}),
     ...(thumbnailUrl ? { thumbnail: { url: thumbnailUrl } } : {}),
+    ...(asset.firstFrame ? { firstFrame: { url: link(asset.firstFrame) } } : {}),
+    ...(asset.lastFrame ? { lastFrame: { url: link(asset.lastFrame) } } : {}),
   };
 }
 

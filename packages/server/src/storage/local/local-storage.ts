@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomToken } from '../../lib/ids.ts';
@@ -79,7 +79,18 @@ export class LocalStorage implements StorageBackend {
     return { path: file, release: async () => {} };
   }
 
-  createMultipart(key: string, plan: MultipartPlan): Promise<string> {
+  async readRange(key: string, range: ByteRange): Promise<Buffer> {
+    const handle = await open(this.#path(key), 'r');
+    try {
+      const buffer = Buffer.alloc(Math.max(0, range.end - range.start + 1));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, range.start);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async createMultipart(key: string, plan: MultipartPlan): Promise<string> {
     assertSafeKey(key);
     return this.parts.create(plan);
   }

@@ -1,0 +1,122 @@
+import cliProgress from 'cli-progress';
+import type { CliIo } from '../io.ts';
+
+/** How the progress of one file is shown. */
+export interface FileProgress {
+  update(loaded: number, status: string): void;
+  done(message: string): void;
+  failed(message: string): void;
+}
+
+export interface ProgressView {
+  file(name: string, size: number): FileProgress;
+  stop(): void;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Picks bars on a terminal, plain lines elsewhere (logs, pipes, CI), nothing with --no-progress. */
+export function progressView(io: CliIo, totalBytes: number, enabled: boolean): ProgressView {
+  if (!enabled) return { file: () => ({ update() {}, done() {}, failed() {} }), stop() {} };
+  return io.terminal ? new BarsView(io, io.terminal.columns, totalBytes) : new LinesView(io);
+}
+
+/** One line per file as it ends: readable in a log, where redrawn bars would be noise. */
+class LinesView implements ProgressView {
+  readonly #io: CliIo;
+
+  constructor(io: CliIo) {
+    this.#io = io;
+  }
+
+  file(name: string, size: number): FileProgress {
+    const io = this.#io;
+    return {
+      update() {},
+      done: (message) => io.stderr(`uploaded ${name} (${formatBytes(size)}): ${message}\n`),
+      failed: (message) => io.stderr(`FAILED   ${name}: ${message}\n`),
+    };
+  }
+
+  stop(): void {}
+}
+
+/**
+ * cli-progress bars on stderr: a total bar, and one bar per file while it is sent and
+ * processed; a finished file leaves a line above the bars, so a folder of thousands of files
+ * never draws thousands of bars.
+ */
+class BarsView implements ProgressView {
+  readonly #bars: cliProgress.MultiBar;
+  readonly #total: cliProgress.SingleBar;
+  readonly #totalBytes: number;
+  #loaded = 0;
+
+  constructor(io: CliIo, columns: number, totalBytes: number) {
+    // cli-progress draws with cursor escapes on any stream-like object; this one writes to the CLI's stderr.
+    const write = (text: string) => {
+      io.stderr(text);
+      return true;
+    };
+    const stream = { isTTY: true, columns, write } as unknown as NodeJS.WriteStream;
+    this.#bars = new cliProgress.MultiBar(
+      {
+        stream,
+        format: ' {label} |{bar}| {percentage}% {sent}/{size} {status}',
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: true,
+        autopadding: true,
+        fps: 8,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.#totalBytes = totalBytes;
+    this.#total = this.#bars.create(Math.max(1, totalBytes), 0, this.#payload('total', 0, totalBytes, ''));
+  }
+
+  #payload(label: string, sent: number, size: number, status: string) {
+    return {
+      label: label.length > 28 ? `…${label.slice(-27)}` : label.padEnd(28),
+      sent: formatBytes(sent),
+      size: formatBytes(size),
+      status,
+    };
+  }
+
+  file(name: string, size: number): FileProgress {
+    const bar = this.#bars.create(Math.max(1, size), 0, this.#payload(name, 0, size, 'starting'));
+    let last = 0;
+    const advance = (loaded: number) => {
+      this.#loaded += loaded - last;
+      last = loaded;
+      this.#total.update(this.#loaded, this.#payload('total', this.#loaded, this.#totalBytes, ''));
+    };
+    const end = (line: string) => {
+      advance(size);
+      this.#bars.remove(bar);
+      this.#bars.log(`${line}\n`);
+    };
+    return {
+      update: (loaded, status) => {
+        advance(loaded);
+        bar.update(loaded, this.#payload(name, loaded, size, status));
+      },
+      done: (message) => end(`uploaded ${name}: ${message}`),
+      failed: (message) => end(`FAILED   ${name}: ${message}`),
+    };
+  }
+
+  stop(): void {
+    this.#bars.stop();
+  }
+}

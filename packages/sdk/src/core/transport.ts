@@ -1,0 +1,118 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from './errors.ts';
+import type { ResolvedOptions } from './options.ts';
+import { isRetryableStatus, retryDelayMs, sleep } from './retry.ts';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined | null;
+
+/** What a single call may change about how it is sent. */
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+  /** Milliseconds for one attempt; default the client's. */
+  readonly timeout?: number;
+  /** Retries for this call; default the client's. */
+  readonly maxRetries?: number;
+  readonly headers?: Record<string, string>;
+}
+
+export interface ApiRequest extends RequestOptions {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly query?: Record<string, QueryValue>;
+  readonly body?: unknown;
+}
+
+/**
+ * Sends API requests: credentials, the project, JSON in and out, a timeout per attempt, and
+ * retries with backoff on what may succeed if tried again (network errors, timeouts, 408, 429,
+ * 5xx), never on the other 4xx, which say the request or the resource's state is wrong.
+ */
+export class Transport {
+  readonly options: ResolvedOptions;
+
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+  }
+
+  url(path: string, query: Record<string, QueryValue> = {}): string {
+    const url = new URL(`${this.options.baseURL}${path}`);
+    const all = { ...(this.options.projectId ? { projectId: this.options.projectId } : {}), ...query };
+    for (const [name, value] of Object.entries(all)) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, item);
+      else url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  async request<T>(request: ApiRequest): Promise<T> {
+    const response = await this.send(request);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** The successful response, unread; throws an APIError subclass for an error status. */
+  async send(request: ApiRequest): Promise<Response> {
+    const url = this.url(request.path, request.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.defaultHeaders, ...request.headers };
+    if (this.options.authorization) headers.authorization = this.options.authorization;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const init = { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) };
+    const maxRetries = request.maxRetries ?? this.options.maxRetries;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(url, init, request);
+      const retriesLeft = attempt < maxRetries;
+      if (outcome instanceof Response) {
+        if (outcome.ok) return outcome;
+        if (retriesLeft && isRetryableStatus(outcome.status)) {
+          await outcome.body?.cancel().catch(() => {});
+          await this.#wait(attempt + 1, outcome.headers, request.signal);
+          continue;
+        }
+        throw APIError.from(outcome.status, await errorBody(outcome), outcome.headers);
+      }
+      if (outcome instanceof APIUserAbortError || !retriesLeft) throw outcome;
+      await this.#wait(attempt + 1, undefined, request.signal);
+    }
+  }
+
+  /** One try: the response, or the connection-level error it ended in (never thrown, so the caller decides). */
+  async #attempt(url: string, init: RequestInit, request: ApiRequest): Promise<Response | APIConnectionError | APIUserAbortError> {
+    const timeout = request.timeout ?? this.options.timeout;
+    const timer = AbortSignal.timeout(timeout);
+    const signal = request.signal ? AbortSignal.any([request.signal, timer]) : timer;
+    try {
+      return await this.options.fetch(url, { ...init, signal });
+    } catch (error) {
+      if (request.signal?.aborted) return new APIUserAbortError();
+      if (timer.aborted) return new APIConnectionTimeoutError(timeout);
+      return new APIConnectionError(`Could not reach ${this.options.baseURL}: ${(error as Error)?.message ?? error}`, { cause: error });
+    }
+  }
+
+  /**
+   * GETs a signed file link. No credentials go with it: it may point at a bucket, and the
+   * signature is all the authority it needs.
+   */
+  async fetchFile(url: string, signal?: AbortSignal): Promise<Response> {
+    const outcome = await this.#attempt(url, { method: 'GET' }, { method: 'GET', path: url, signal, timeout: this.options.timeout });
+    if (!(outcome instanceof Response)) throw outcome;
+    if (!outcome.ok) throw APIError.from(outcome.status, await errorBody(outcome), outcome.headers);
+    return outcome;
+  }
+
+  async #wait(attempt: number, headers: Headers | undefined, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(retryDelayMs(attempt, headers), signal);
+    } catch {
+      throw new APIUserAbortError();
+    }
+  }
+}
+
+async function errorBody(response: Response): Promise<Record<string, never> | undefined> {
+  try {
+    return (await response.json()) as Record<string, never>;
+  } catch {
+    return undefined;
+  }
+}

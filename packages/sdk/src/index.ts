@@ -1,0 +1,31 @@
+export { AssetdClient, AssetdClient as Client } from './client.ts';
+export {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AssetdError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  InternalServerError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  RateLimitError,
+  UnprocessableEntityError,
+  UnsupportedMediaTypeError,
+  UploadFailedError,
+  UploadInterruptedError,
+} from './core/errors.ts';
+export type { ClientOptions, Fetch } from './core/options.ts';
+export { Page, PagePromise } from './core/pagination.ts';
+export type { RequestOptions } from './core/transport.ts';
+export type { Assets } from './resources/assets.ts';
+export type { Collections } from './resources/collections.ts';
+export type { Uploads, WaitOptions } from './resources/uploads.ts';
+export type * from './types.ts';
+export { extensionOf, type FileType, fileTypeFromName, KNOWN_EXTENSIONS } from './upload/kinds.ts';
+export { MAX_PARTS, MIN_PART_SIZE, planParts } from './upload/plan.ts';
+export type { UploadSource } from './upload/source.ts';
+export { SMALL_IMAGE_LIMIT, type UploadOptions, type UploadProgress } from './upload/upload.ts';

@@ -1,0 +1,42 @@
+/**
+ * The wire types, derived at type level from the server's own code: the TypeBox schemas it
+ * validates requests with, and the mappers that build its answers. Only `import type` is used,
+ * so nothing of the server (nor TypeBox) is loaded at run time: the SDK keeps zero runtime
+ * dependencies, and a change on the server that breaks a client fails `tsc` here.
+ */
+import type { Static } from 'typebox';
+import type {
+  CollectionBody,
+  CreateAssetJsonBody,
+  ListAssetsQuery,
+  ListCollectionsQuery,
+  UpdateAssetBody,
+} from '../../server/src/http/scenario/schemas.ts';
+import type { CreateUploadBody, GetUploadQuery, toWireUpload } from '../../server/src/http/scenario/uploads.ts';
+import type { toWireAsset, toWireCollection } from '../../server/src/http/scenario/wire.ts';
+
+/** An asset, as `GET /v1/assets/{id}` answers it. */
+export type Asset = ReturnType<typeof toWireAsset>;
+/** A collection, as `GET /v1/collections/{id}` answers it. */
+export type Collection = ReturnType<typeof toWireCollection>;
+/** An upload, as `GET /v1/uploads/{id}` answers it (with `parts` when just created). */
+export type Upload = ReturnType<typeof toWireUpload>;
+export type UploadStatus = Upload['status'];
+export type UploadKind = Upload['kind'];
+export type UploadPartLink = NonNullable<Upload['parts']>[number];
+
+/** What `GET /v1/uploads/{id}/parts` lists: a part the server holds. */
+export interface ReceivedPart {
+  readonly number: number;
+  readonly size: number;
+  readonly etag: string;
+}
+
+export type AssetCreateParams = Static<typeof CreateAssetJsonBody>;
+export type AssetUpdateParams = Static<typeof UpdateAssetBody>;
+/** Every filter of `GET /v1/assets`; the server fills in the defaults of those left out. */
+export type AssetListParams = Partial<Static<typeof ListAssetsQuery>>;
+export type CollectionCreateParams = Static<typeof CollectionBody>;
+export type CollectionListParams = Partial<Static<typeof ListCollectionsQuery>>;
+export type UploadCreateParams = Static<typeof CreateUploadBody>;
+export type UploadRetrieveParams = Omit<Static<typeof GetUploadQuery>, 'projectId'>;

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniquePng } from '../../server/test/helpers/images.ts';
+import {
+  APIConnectionError,
+  AssetdClient,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  type Upload,
+} from '../src/index.ts';
+import { DATABASES, type LiveServer, recordingFetch, startLiveServer } from './helpers.ts';
+
+for (const target of DATABASES) {
+  describe.skipIf(target.skipReason)(`the client against a listening server on ${target.name}`, () => {
+    let live: LiveServer;
+    beforeAll(async () => {
+      live = await startLiveServer(target);
+    });
+    afterAll(async () => {
+      await live?.dispose();
+    });
+
+    it('lists a page and iterates every asset of every page with for await', async () => {
+      const client = live.client();
+      const images = await Promise.all(Array.from({ length: 25 }, (_, i) => uniquePng(i)));
+      const created: string[] = [];
+      // 250 assets, 10 requests at a time: 25 distinct images, each uploaded 10 times.
+      for (let round = 0; round < 10; round++) {
+        const batch = await Promise.all(images.map((image, i) => client.upload(image, { name: `img-${round}-${i}.png` })));
+        created.push(...batch.map((asset) => asset.id));
+      }
+
+      const recorder = recordingFetch();
+      const listing = live.client({ fetch: recorder.fetch });
+      const first = await listing.assets.list({ pageSize: 100 });
+      expect(first.items).toHaveLength(100);
+      expect(first.hasNextPage()).toBe(true);
+
+      const seen: string[] = [];
+      for await (const asset of listing.assets.list({ pageSize: 100 })) seen.push(asset.id);
+      expect(seen).toHaveLength(250);
+      expect(new Set(seen)).toEqual(new Set(created));
+      // One request for the awaited page, three for the walk (100 + 100 + 50).
+      expect(recorder.seen.filter((r) => r.url.pathname === '/v1/assets')).toHaveLength(4);
+    });
+
+    it('surfaces a 4xx as its error class with the server code and request id, without retrying it', async () => {
+      const recorder = recordingFetch();
+      const client = live.client({ fetch: recorder.fetch });
+      const missing = await client.assets.retrieve('asset_doesNotExist').catch((error: unknown) => error);
+      expect(missing).toBeInstanceOf(NotFoundError);
+      expect(missing).toMatchObject({ status: 404, code: 'ASSET_NOT_FOUND', requestId: expect.stringMatching(/^req_/) });
+      expect(recorder.seen).toHaveLength(1);
+
+      const invalid = await client.uploads
+        .create({ fileName: 'a.mp3', contentType: 'audio/mpeg', kind: 'audio', parts: 1 })
+        .catch((error: unknown) => error);
+      expect(invalid).toBeInstanceOf(BadRequestError);
+      expect(invalid).toMatchObject({ code: 'VALIDATION_ERROR', details: { missing: ['fileSize'] } });
+
+      const wrongKey = await live
+        .client({ apiSecret: 'sk_wrong' })
+        .assets.list()
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(wrongKey).toBeInstanceOf(AuthenticationError);
+      expect(wrongKey).toMatchObject({ code: 'UNAUTHORIZED' });
+    });
+
+    it('never retries a state error: aborting an upload twice is a 409 on the second call', async () => {
+      const client = live.client();
+      const upload = await client.uploads.create({ fileName: 'a.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 1000 });
+      await client.uploads.abort(upload.id);
+      const recorder = recordingFetch();
+      const again = await live
+        .client({ fetch: recorder.fetch })
+        .uploads.abort(upload.id)
+        .catch((error: unknown) => error);
+      expect(again).toBeInstanceOf(ConflictError);
+      expect(again).toMatchObject({ code: 'UPLOAD_STATE' });
+      expect(recorder.seen).toHaveLength(1);
+    });
+
+    it('retries 503 and network errors, honouring Retry-After', async () => {
+      const recorder = recordingFetch((_request, index) => {
+        if (index === 0) return new Response('{}', { status: 503, headers: { 'retry-after': '0' } });
+        if (index === 1) return new TypeError('fetch failed');
+        return undefined;
+      });
+      const page = await live.client({ fetch: recorder.fetch }).collections.list();
+      expect(page.items).toEqual([]);
+      expect(recorder.seen).toHaveLength(3);
+
+      const down = new AssetdClient({ baseURL: 'http://127.0.0.1:1', apiSecret: 'x', maxRetries: 1, fetch: recordingFetch().fetch });
+      await expect(down.assets.list()).rejects.toBeInstanceOf(APIConnectionError);
+    });
+
+    it('long-polls an upload: the answer waits for a change of status, and comes at once when it already changed', async () => {
+      const client = live.client();
+      const upload: Upload = await client.uploads.create({
+        fileName: 'a.wav',
+        contentType: 'audio/wav',
+        kind: 'audio',
+        parts: 1,
+        fileSize: 1000,
+      });
+      const held = await client.uploads.retrieve(upload.id, { waitSeconds: 1, status: 'pending' });
+      expect(held.status).toBe('pending');
+      const changed = client.uploads.retrieve(upload.id, { waitSeconds: 30, status: 'pending' });
+      await client.uploads.abort(upload.id);
+      expect((await changed).status).toBe('failed');
+      expect((await client.uploads.retrieve(upload.id, { waitSeconds: 30, status: 'pending' })).status).toBe('failed');
+    });
+
+    it('manages collections', async () => {
+      const client = live.client();
+      const collection = await client.collections.create('moodboard');
+      const asset = await client.upload(await uniquePng(40), { name: 'c.png', collectionIds: [collection.id] });
+      expect(asset.collectionIds).toEqual([collection.id]);
+      expect((await client.collections.rename(collection.id, 'board')).name).toBe('board');
+      expect((await client.collections.removeAssets(collection.id, [asset.id])).assetCount).toBe(0);
+      await client.collections.delete(collection.id);
+      await expect(client.collections.retrieve(collection.id)).rejects.toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { chmod, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureFile, scratchFolder } from '../../test/helpers/media-files.ts';
+import { extractFrames, findFfmpeg } from './frames.ts';
+
+const MAX_PIXELS = 268_402_689;
+const ffmpeg = await findFfmpeg();
+if (!ffmpeg) console.warn('Frame extraction tests skipped: no ffmpeg on the PATH (videos are then imported without frames)');
+
+let scratch: Awaited<ReturnType<typeof scratchFolder>>;
+beforeAll(async () => {
+  scratch = await scratchFolder();
+});
+afterAll(async () => scratch.dispose());
+
+/** Mean absolute difference of two images' pixels (0–255): testsrc's counter and gradient move between frames. */
+async function difference(a: Buffer, b: Buffer): Promise<number> {
+  const [pa, pb] = await Promise.all([a, b].map((image) => sharp(image).removeAlpha().raw().toBuffer()));
+  let sum = 0;
+  for (let i = 0; i < (pa as Buffer).length; i++) sum += Math.abs(((pa as Buffer)[i] as number) - ((pb as Buffer)[i] as number));
+  return sum / (pa as Buffer).length;
+}
+
+describe('extractFrames', () => {
+  it.skipIf(!ffmpeg).each(['video.mp4', 'video.webm', 'video.mov'])(
+    '%s: first and last frames at full size, and a thumbnail',
+    async (name) => {
+      const frames = await extractFrames(fixtureFile(name).path, {
+        ffmpeg: ffmpeg as string,
+        duration: 1,
+        maxPixels: MAX_PIXELS,
+        timeoutMs: 20_000,
+      });
+      expect(frames.mimeType).toBe('image/webp');
+      for (const image of [frames.first, frames.last, frames.thumbnail]) {
+        expect(await sharp(image).metadata()).toMatchObject({ format: 'webp', width: 64, height: 48 });
+      }
+      expect(await difference(frames.first, frames.last)).toBeGreaterThan(5);
+    },
+  );
+
+  it.skipIf(!ffmpeg)('fails on a file ffmpeg cannot decode', async () => {
+    const junk = await scratch.stage(Buffer.alloc(4096, 7), 'junk.mp4');
+    await expect(
+      extractFrames(junk.path, { ffmpeg: ffmpeg as string, duration: 1, maxPixels: MAX_PIXELS, timeoutMs: 20_000 }),
+    ).rejects.toThrow(/^ffmpeg failed/);
+  });
+
+  it('kills an ffmpeg that hangs once its time is up', async () => {
+    // A stand-in that never finishes, as a decoder stuck on a hostile file would.
+    const hanging = path.join(scratch.dir, 'hanging-ffmpeg');
+    // Shell built-ins only, so it needs nothing from the PATH; it spins until it is killed.
+    await writeFile(hanging, '#!/bin/sh\nwhile :; do :; done\n');
+    await chmod(hanging, 0o755);
+    const started = Date.now();
+    await expect(
+      extractFrames(fixtureFile('video.mp4').path, { ffmpeg: hanging, duration: 1, maxPixels: MAX_PIXELS, timeoutMs: 300 }),
+    ).rejects.toThrow('ffmpeg failed: stopped after 300 ms');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { makeThumbnail } from './thumbnail.ts';
+
+/** Stills of a video: its first and last frames at full size, and the usual small preview. */
+export interface VideoFrames {
+  /** FRAME_MIME images. */
+  readonly first: Buffer;
+  readonly last: Buffer;
+  readonly mimeType: typeof FRAME_MIME;
+  /** The first frame as every thumbnail is made (THUMBNAIL_MIME). */
+  readonly thumbnail: Buffer;
+}
+
+/** WebP like the thumbnails, lossy (quality 85) so that a full-size frame stays small. */
+export const FRAME_MIME = 'image/webp';
+
+export interface FrameOptions {
+  /** The ffmpeg executable. */
+  readonly ffmpeg: string;
+  /** Seconds of the video track: the last frame is looked for in its final second. */
+  readonly duration: number;
+  readonly maxPixels: number;
+  /** Each ffmpeg run is killed after this long (a hostile file can make a decoder crawl). */
+  readonly timeoutMs: number;
+}
+
+/** WebP's largest edge: a larger frame is scaled down to fit. */
+const WEBP_MAX_EDGE = 16_383;
+
+let found: Promise<string | undefined> | undefined;
+
+/**
+ * The ffmpeg on the PATH, or undefined. npm's ffmpeg-static downloads its binary at install
+ * time, which a machine that reaches only the npm registry cannot do, so the system's is used;
+ * without one, videos are imported without frames.
+ */
+export function findFfmpeg(): Promise<string | undefined> {
+  found ??= (async () => {
+    const candidates = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'ffmpeg'));
+    for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
+    return undefined;
+  })();
+  return found;
+}
+
+const isExecutable = (file: string) =>
+  access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+
+function runFfmpeg(ffmpeg: string, args: readonly string[], timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      ffmpeg,
+      ['-nostdin', '-hide_banner', '-loglevel', 'error', ...args],
+      { encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 512 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const reason = error.killed ? `stopped after ${timeoutMs} ms` : stderr.toString('utf8').trim().split('\n').at(-1);
+          reject(new Error(`ffmpeg failed: ${reason || error.message}`, { cause: error }));
+        } else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** The first decodable frame, as PNG (lossless, so it is only compressed once, by sharp). */
+function firstFrame(file: string, options: FrameOptions): Promise<Buffer> {
+  return runFfmpeg(
+    options.ffmpeg,
+    ['-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
+    options.timeoutMs,
+  );
+}
+
+/**
+ * The last frame: ffmpeg seeks (through the index) to the final second of the video track and
+ * decodes from there, overwriting one image per frame, so only that second is decoded.
+ */
+async function lastFrame(file: string, options: FrameOptions): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'assetd-frame-'));
+  try {
+    const out = path.join(dir, 'last.png');
+    const from = Math.max(0, options.duration - 1).toFixed(3);
+    await runFfmpeg(
+      options.ffmpeg,
+      ['-ss', from, '-i', file, '-map', '0:v:0', '-update', '1', '-c:v', 'png', '-y', out],
+      options.timeoutMs,
+    );
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function toWebp(png: Buffer, maxPixels: number): Promise<Buffer> {
+  return sharp(png, { limitInputPixels: maxPixels })
+    .resize(WEBP_MAX_EDGE, WEBP_MAX_EDGE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 85 })
+    .toBuffer();
+}
+
+/** Decodes the first and last frames of a local video file with ffmpeg; throws when ffmpeg cannot. */
+export async function extractFrames(file: string, options: FrameOptions): Promise<VideoFrames> {
+  const [firstPng, lastPng] = await Promise.all([firstFrame(file, options), lastFrame(file, options)]);
+  if (firstPng.length === 0) throw new Error('ffmpeg decoded no frame');
+  const [first, last, thumbnail] = await Promise.all([
+    toWebp(firstPng, options.maxPixels),
+    toWebp(lastPng, options.maxPixels),
+    makeThumbnail(firstPng, 'png', options.maxPixels),
+  ]);
+  return { first, last, mimeType: FRAME_MIME, thumbnail };
+}
