@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import sharp from 'sharp';
-import { type ChildServer, cpuSeconds, row, startChild } from './lib.ts';
+import { type ChildServer, cpuSeconds, row, scratchDatabase, startChild } from './lib.ts';
 
 /**
  * Asset creations per second with 1 and 2 API processes (`assetd serve`, ASSETD_RUN_JOBS=false)
@@ -53,13 +53,8 @@ async function rate(once: (i: number) => Promise<void>): Promise<number> {
 }
 
 async function main(url: string): Promise<void> {
-  const database = `assetd_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.query(`create database ${database}`);
-  const dbUrl = new URL(url);
-  dbUrl.pathname = `/${database}`;
+  const scratch = await scratchDatabase(url);
+  const dbUrl = new URL(scratch.url);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-bench-creations-'));
   const servers: ChildServer[] = [];
   const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: CLIENTS });
@@ -134,8 +129,7 @@ async function main(url: string): Promise<void> {
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     await pool.end();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
+    await scratch.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

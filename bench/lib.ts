@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 
 /** Shared pieces of the benchmarks: child servers, and their CPU time and peak memory from /proc. */
 
@@ -76,4 +77,22 @@ export function row(label: string, cells: Record<string, string>): string {
   return `  ${label.padEnd(22)}${Object.entries(cells)
     .map(([key, value]) => `${value} ${key}`.padStart(20))
     .join('')}`;
+}
+
+/** A PostgreSQL database of the bench's own on the server at `url`, dropped by `drop`. */
+export async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `assetd_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return {
+    url: scratch.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }

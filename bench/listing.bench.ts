@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeCursor } from '../packages/server/src/assets/cursor.ts';
-import { type ChildServer, row, startChild } from './lib.ts';
+import { type ChildServer, row, scratchDatabase, startChild } from './lib.ts';
 
 /**
  * Listing latency deep in a large project: GET /v1/assets?pageSize=50 with a pagination token
@@ -67,10 +67,10 @@ async function httpLatencies(server: ChildServer, rows: number): Promise<number[
 }
 
 /**
- * The keyset query with the joins the repository makes. `as written` is the predicate
- * assets/asset-repository.ts uses today, `(t < v or (t = v and id < i))`: neither engine can
- * bound an index scan with it, so it reads every row before the position. `bounded` adds
- * `t <= v`, which both can use as the scan's start: what a fixed repository would do.
+ * The keyset query with the joins the repository makes, as a baseline for the HTTP figures,
+ * with and without the range bound. `(t < v or (t = v and id < i))` alone gives PostgreSQL no
+ * range for its index scan, so a deep page reads every row before its position; adding
+ * `t <= v` (as assets/asset-repository.ts does) makes the scan start there.
  */
 const KEYSET_SQL = (p: (n: number) => string, bounded: boolean) => `
   select a.*, f.storage_key, f.size as f_size, f.sha256, f.mime_type as f_mime, t.storage_key as t_key
@@ -90,13 +90,8 @@ function startServer(env: Record<string, string>, dataDir: string, port: number)
 }
 
 async function postgres(url: string, rows: number, dir: string): Promise<void> {
-  const database = `assetd_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.query(`create database ${database}`);
-  const dbUrl = new URL(url);
-  dbUrl.pathname = `/${database}`;
+  const scratch = await scratchDatabase(url);
+  const dbUrl = new URL(scratch.url);
   const client = new pg.Client({ connectionString: dbUrl.toString() });
   let server: ChildServer | undefined;
   try {
@@ -130,14 +125,13 @@ async function postgres(url: string, rows: number, dir: string): Promise<void> {
         return client.query(sqlText, [project, timeOf(n), idOf(n)]);
       };
       await timed(raw, 5);
-      console.log(row(`SQL ${bounded ? 'bounded' : 'as written'} (pg)`, percentiles(await timed(raw, REQUESTS))));
+      console.log(row(`SQL ${bounded ? 'with range bound' : 'no range bound'} (pg)`, percentiles(await timed(raw, REQUESTS))));
     }
     console.log(row('GET /v1/assets (pg)', percentiles(await httpLatencies(server, rows))));
   } finally {
     await server?.stop();
     await client.end().catch(() => {});
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
@@ -174,7 +168,7 @@ async function sqlite(rows: number, dir: string): Promise<void> {
         return statement.all(project, timeOf(n), idOf(n));
       };
       await timed(raw, 5);
-      console.log(row(`SQL ${bounded ? 'bounded' : 'as written'} (sqlite)`, percentiles(await timed(raw, REQUESTS))));
+      console.log(row(`SQL ${bounded ? 'with range bound' : 'no range bound'} (sqlite)`, percentiles(await timed(raw, REQUESTS))));
     }
     console.log(row('GET /v1/assets (sqlite)', percentiles(await httpLatencies(server, rows))));
   } finally {

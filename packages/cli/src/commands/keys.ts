@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { withKeyService } from '../database.ts';
 import { DATABASE_ENVIRONMENT } from '../environment-help.ts';
 import type { CliIo } from '../io.ts';
+import { table } from '../table.ts';
 
 interface CreateOptions {
   readonly team?: string;
@@ -64,18 +65,8 @@ function describeCreated(key: CreatedKey): string {
 
 function keyTable(keys: readonly KeyInfo[]): string {
   if (keys.length === 0) return 'No API keys. Create one with: assetd keys create\n';
-  const rows = [
+  return table([
     ['ID', 'NAME', 'TEAM', 'PROJECT', 'CREATED', 'REVOKED'],
     ...keys.map((key) => [key.id, key.name, key.teamName, key.projectName, key.createdAt, key.revokedAt ?? '-']),
-  ];
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  return rows
-    .map(
-      (row) =>
-        `${row
-          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
-    .join('');
+  ]);
 }
