@@ -6,10 +6,13 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomToken } from '../src/lib/ids.ts';
+import { storageSource } from '../src/pipeline/byte-source.ts';
+import { describeFile } from '../src/pipeline/describe.ts';
 import { LocalStorage } from '../src/storage/local/local-storage.ts';
 import { S3Storage } from '../src/storage/s3/s3-storage.ts';
-import type { StorageBackend, StoredPart } from '../src/storage/storage.ts';
+import type { ByteRange, StorageBackend, StoredPart } from '../src/storage/storage.ts';
 import { announceSkips, removeTestBucket, STORAGES, type StorageTarget } from './helpers/databases.ts';
+import { fixtureFile } from './helpers/media-files.ts';
 
 announceSkips();
 
@@ -73,6 +76,44 @@ describe.each(STORAGES)('storage contract on $name', (target) => {
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   });
   const test = it.skipIf(target.skipReason);
+
+  test('lets the pipeline describe a video from byte ranges, never downloading it', async () => {
+    // 24 MiB of media data after a whole index (the MP4's mdat box grown to hold it).
+    const bytes = await readFile(fixtureFile('video.mp4').path);
+    const padded = Buffer.concat([bytes, Buffer.alloc(24 * 1024 * 1024)]);
+    const mdat = padded.indexOf('mdat', 0, 'latin1') - 4;
+    padded.writeUInt32BE(padded.length - mdat, mdat);
+    const key = 'objects/ac/long-video';
+    await storage.putBuffer(key, padded);
+    let rangeBytes = 0;
+    let localCopies = 0;
+    // Counts what the pipeline asks of the real backend; every call goes through to it.
+    const counted: StorageBackend = Object.create(storage, {
+      readRange: {
+        value: async (k: string, range: ByteRange) => {
+          const chunk = await storage.readRange(k, range);
+          rangeBytes += chunk.length;
+          return chunk;
+        },
+      },
+      openLocal: {
+        value: async (k: string) => {
+          localCopies++;
+          return storage.openLocal(k);
+        },
+      },
+    });
+    const source = storageSource(counted, key, padded.length);
+    try {
+      const description = await describeFile(source, { maxPixels: 268_402_689, ffmpeg: false });
+      expect(description).toMatchObject({ kind: 'video', mimeType: 'video/mp4', properties: { size: padded.length } });
+    } finally {
+      await source.release();
+    }
+    expect(localCopies).toBe(0);
+    expect(rangeBytes).toBeLessThan(2 * 1024 * 1024);
+    await storage.delete(key);
+  });
 
   test('is reachable', async () => {
     await storage.ping();

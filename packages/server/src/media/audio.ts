@@ -1,3 +1,4 @@
+import type { ByteSource } from '../pipeline/byte-source.ts';
 import { corruptMedia, truncatedMedia } from './media-errors.ts';
 import { analyzeMedia, codecName, type MediaReport } from './media-info.ts';
 
@@ -16,7 +17,7 @@ export type AudioProperties = {
 };
 
 /** Reads an audio file's headers (never decoding it) and refuses one that is cut off or unreadable. */
-export async function probeAudio(file: { path: string; size: number }, format: string): Promise<AudioProperties> {
+export async function probeAudio(file: ByteSource | { path: string; size: number }, format: string): Promise<AudioProperties> {
   let report: MediaReport;
   try {
     report = await analyzeMedia(file);

@@ -29,7 +29,7 @@ const RASTER_FORMATS: Record<string, ImageFormat> = {
 };
 
 /** SVG has no magic bytes; it is recognised by parsing, which is only worth doing for small files. */
-const MAX_SVG_BYTES = 16 * 1024 * 1024;
+export const MAX_SVG_BYTES = 16 * 1024 * 1024;
 
 export const unhandledImageFormat = () => new AppError('UNHANDLED_IMAGE_FORMAT', 'Unhandled image format');
 

@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
 import mediaInfoFactory, { type AudioTrack, type GeneralTrack, type MediaInfo, type VideoTrack } from 'mediainfo.js';
+import { asSource, type ByteSource } from '../pipeline/byte-source.ts';
 
 /** What MediaInfoLib found in an audio or video file, reduced to what the extractors read. */
 export interface MediaReport {
@@ -26,26 +26,25 @@ function mediaInfo(): Promise<MediaInfo<'object'>> {
 }
 
 /**
- * Runs MediaInfoLib over a local file, handing it only the byte ranges it asks for (headers,
+ * Runs MediaInfoLib over a file (local, or remote through ranged reads), handing it only the byte ranges it asks for (headers,
  * the MP4 index, a few frames), never the whole file. A MediaInfo instance is not re-entrant,
  * so calls wait for each other.
  */
-export function analyzeMedia(file: { path: string; size: number }): Promise<MediaReport> {
-  const run = queue.then(() => analyzeNow(file));
+export function analyzeMedia(input: ByteSource | { path: string; size: number }): Promise<MediaReport> {
+  const source = asSource(input);
+  const run = queue.then(() => analyzeNow(source));
   queue = run.catch(() => {});
   return run;
 }
 
-async function analyzeNow(file: { path: string; size: number }): Promise<MediaReport> {
+async function analyzeNow(source: ByteSource): Promise<MediaReport> {
   const info = await mediaInfo();
-  const handle = await open(file.path, 'r');
   let bytesRead = 0;
   try {
-    const result = await info.analyzeData(file.size, async (size, offset) => {
-      const buffer = Buffer.alloc(Math.max(0, Math.min(size, file.size - offset)));
-      const read = await handle.read(buffer, 0, buffer.length, offset);
-      bytesRead += read.bytesRead;
-      return buffer.subarray(0, read.bytesRead);
+    const result = await info.analyzeData(source.size, async (size, offset) => {
+      const chunk = await source.read(offset, size);
+      bytesRead += chunk.length;
+      return chunk;
     });
     const tracks = result.media?.track ?? [];
     const general = tracks.find((track): track is GeneralTrack => track['@type'] === 'General');
@@ -60,8 +59,6 @@ async function analyzeNow(file: { path: string; size: number }): Promise<MediaRe
     // A parser that failed half-way may be left in any state: the next file gets a fresh one.
     instance = undefined;
     throw error;
-  } finally {
-    await handle.close();
   }
 }
 

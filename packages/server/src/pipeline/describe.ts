@@ -2,12 +2,13 @@ import type { AssetKind } from '../assets/asset.ts';
 import { AppError } from '../errors.ts';
 import { audioProperties, probeAudio } from '../media/audio.ts';
 import { extractFrames, findFfmpeg, type VideoFrames } from '../media/frames.ts';
-import { probeImage, unhandledImageFormat } from '../media/image.ts';
+import { MAX_SVG_BYTES, probeImage, unhandledImageFormat } from '../media/image.ts';
 import { corruptMedia, truncatedMedia } from '../media/media-errors.ts';
 import { analyzeMedia, type MediaReport } from '../media/media-info.ts';
 import { isModelFormat, probeModel } from '../media/model3d/index.ts';
 import { canThumbnail, makeThumbnail } from '../media/thumbnail.ts';
 import { videoProperties } from '../media/video.ts';
+import { asSource, type ByteSource } from './byte-source.ts';
 import { type DetectedFormat, detectFormat, looksLikeText } from './detect.ts';
 
 /** Everything the pipeline learnt about a file: what it is, what it measures, its preview. */
@@ -41,23 +42,28 @@ export interface DescribeOptions {
 const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
 
 /**
- * Identifies a local file from its bytes, reads what its kind needs (headers and indexes, or a
- * 3D model's geometry) and makes its previews: an image's thumbnail, a video's frames.
+ * Identifies a file from its bytes, reads what its kind needs and makes its previews: an
+ * image's thumbnail, a video's frames. Detection, audio and video read only the byte ranges
+ * they need; images (decoded for the thumbnail) and 3D models (parsed whole) need the whole
+ * file, which for remote storage is downloaded for them and for them only.
  */
-export async function describeFile(file: { path: string; size: number }, options: DescribeOptions): Promise<Description> {
-  const detected = await detectFormat(file);
-  if (!detected || detected.kind === 'image') {
+export async function describeFile(input: ByteSource | { path: string; size: number }, options: DescribeOptions): Promise<Description> {
+  const source = asSource(input);
+  const file = { size: source.size };
+  const detected = await detectFormat(source);
+  // Without magic bytes a file may still be an SVG, if it is small enough to be one.
+  if (detected?.kind === 'image' || (!detected && source.size <= MAX_SVG_BYTES)) {
     try {
-      return await describeImage(file, options.maxPixels);
+      return await describeImage({ path: await source.localPath(), size: source.size }, options.maxPixels);
     } catch (error) {
       if (detected || !(error instanceof AppError) || error.code !== 'UNHANDLED_IMAGE_FORMAT') throw error;
       if (options.imagesOnly) throw error;
     }
   }
   if (options.imagesOnly) throw unhandledImageFormat();
-  if (detected?.kind === 'audio' || detected?.kind === 'video') return describeAudioVisual(file, detected, options);
+  if (detected?.kind === 'audio' || detected?.kind === 'video') return describeAudioVisual(source, detected, options);
   if (detected?.kind === '3d' && isModelFormat(detected.format)) {
-    const properties = await probeModel(file, detected.format);
+    const properties = await probeModel({ path: await source.localPath(), size: source.size }, detected.format);
     return { kind: '3d', mimeType: detected.mimeType, format: detected.format, properties };
   }
   if (detected) {
@@ -73,7 +79,7 @@ export async function describeFile(file: { path: string; size: number }, options
     return { kind: options.opaqueKind, mimeType, format: 'binary', properties: { size: file.size } };
   }
   // Say what the bytes look like and what they were declared as: "not in a supported format" alone leaves a user guessing.
-  const text = await looksLikeText(file);
+  const text = await looksLikeText(source);
   const declared = options.declaredType ? ` (declared as ${options.declaredType})` : '';
   throw new AppError(
     'UNSUPPORTED_FORMAT',
@@ -106,11 +112,7 @@ async function describeImage(file: { path: string; size: number }, maxPixels: nu
  * Audio and video share containers (an MP4 may hold only sound, an M4A a picture track), so
  * the tracks inside decide the kind, not the container's brand.
  */
-async function describeAudioVisual(
-  file: { path: string; size: number },
-  detected: DetectedFormat,
-  options: DescribeOptions,
-): Promise<Description> {
+async function describeAudioVisual(file: ByteSource, detected: DetectedFormat, options: DescribeOptions): Promise<Description> {
   if (detected.kind === 'audio' && !isSharedContainer(detected.format)) {
     const properties = await probeAudio(file, detected.format);
     return { kind: 'audio', mimeType: detected.mimeType, format: detected.format, properties };
@@ -127,7 +129,7 @@ async function describeAudioVisual(
   const format = detected.format === 'mov' ? 'mov' : detected.format === 'webm' ? 'webm' : 'mp4';
   const mimeType = { mov: 'video/quicktime', webm: 'video/webm', mp4: 'video/mp4' }[format];
   const properties = videoProperties(report, file.size, format);
-  const frames = await framesOf(file.path, report.video?.Duration ?? properties.duration, properties.width * properties.height, options);
+  const frames = await framesOf(file, report.video?.Duration ?? properties.duration, properties.width * properties.height, options);
   return {
     kind: 'video',
     mimeType,
@@ -142,7 +144,7 @@ async function describeAudioVisual(
 /** Formats whose container is also used for video: MP4's family and Matroska's. */
 const isSharedContainer = (format: string) => ['mp4', 'm4a', 'mov', 'webm'].includes(format);
 
-function describeAudioOnly(file: { path: string; size: number }, detected: DetectedFormat, report: MediaReport): Description {
+function describeAudioOnly(file: { size: number }, detected: DetectedFormat, report: MediaReport): Description {
   const [format, mimeType] = detected.format === 'webm' ? ['webm', 'audio/webm'] : ['m4a', 'audio/mp4'];
   return { kind: 'audio', mimeType, format, properties: audioProperties(report, file.size, format) };
 }
@@ -151,10 +153,12 @@ function describeAudioOnly(file: { path: string; size: number }, detected: Detec
  * The first and last frames, or undefined when there is no ffmpeg, the frame is over the pixel
  * limit, or ffmpeg fails: they are a preview, and the video is imported without them.
  */
-async function framesOf(path: string, duration: number, pixels: number, options: DescribeOptions): Promise<VideoFrames | undefined> {
+async function framesOf(source: ByteSource, duration: number, pixels: number, options: DescribeOptions): Promise<VideoFrames | undefined> {
   const ffmpeg = options.ffmpeg === false ? undefined : (options.ffmpeg ?? (await findFfmpeg()));
   if (!ffmpeg || pixels > options.maxPixels) return undefined;
-  return extractFrames(path, {
+  // ffmpeg seeks over HTTP ranges, so a remote video is never downloaded whole for two frames.
+  const input = source.remoteUrl?.() ?? (await source.localPath());
+  return extractFrames(input, {
     ffmpeg,
     duration,
     maxPixels: options.maxPixels,

@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromBuffer } from 'file-type';
 import type { AssetKind } from '../assets/asset.ts';
+import { asSource, type ByteSource } from './byte-source.ts';
 
 /** A format recognised from a file's bytes. */
 export interface DetectedFormat {
@@ -40,16 +40,8 @@ const BY_FILE_TYPE: Record<string, DetectedFormat> = {
 
 const HEAD_BYTES = 64 * 1024;
 
-async function readHead(path: string, size: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(Math.min(size, HEAD_BYTES));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
+/** The first bytes, where every format we detect says what it is. */
+const readHead = (source: ByteSource) => source.read(0, Math.min(source.size, HEAD_BYTES));
 
 /** 3D formats file-type does not know, recognised from their first bytes (and, for STL, the size). */
 export function sniff3d(head: Buffer, size: number): DetectedFormat | undefined {
@@ -86,21 +78,25 @@ function looksLikeObj(text: string): boolean {
 }
 
 /** The file's format from its bytes, or undefined when it is none we know (SVG is left to the image probe). */
-export async function detectFormat(file: { path: string; size: number }): Promise<DetectedFormat | undefined> {
-  if (file.size === 0) return undefined;
-  const detected = await fileTypeFromFile(file.path);
+export async function detectFormat(input: ByteSource | { path: string; size: number }): Promise<DetectedFormat | undefined> {
+  const source = asSource(input);
+  if (source.size === 0) return undefined;
+  // One ranged read serves both detectors: remote objects are not downloaded to be identified.
+  const head = await readHead(source);
+  const detected = await fileTypeFromBuffer(head);
   const known = detected ? BY_FILE_TYPE[detected.mime] : undefined;
   if (known) return known;
-  return sniff3d(await readHead(file.path, file.size), file.size);
+  return sniff3d(head, source.size);
 }
 
 /**
  * Whether the file reads as text (UTF-8 with no control characters other than line breaks and
  * tabs), so a refusal can say "plain text" rather than "unknown format".
  */
-export async function looksLikeText(file: { path: string; size: number }): Promise<boolean> {
-  if (file.size === 0) return false;
-  const head = await readHead(file.path, file.size);
+export async function looksLikeText(input: ByteSource | { path: string; size: number }): Promise<boolean> {
+  const source = asSource(input);
+  if (source.size === 0) return false;
+  const head = await readHead(source);
   const allowed = new Set([0x09, 0x0a, 0x0c, 0x0d]);
   if (head.some((byte) => (byte < 0x20 && !allowed.has(byte)) || byte === 0x7f)) return false;
   try {

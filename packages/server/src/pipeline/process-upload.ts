@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { AssetService } from '../assets/asset-service.ts';
@@ -11,6 +11,7 @@ import type { StorageBackend } from '../storage/storage.ts';
 import type { Upload } from '../uploads/upload.ts';
 import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
 import type { UploadRepository } from '../uploads/upload-repository.ts';
+import { storageSource } from './byte-source.ts';
 import { type Description, describeFile } from './describe.ts';
 
 /** Fetches the bytes of an import (URL or model hub) into a staging file. */
@@ -32,9 +33,10 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof AppError && error.status < 500;
 }
 
-async function sha256Of(path: string): Promise<string> {
+/** The SHA-256 that identifies identical files: it needs every byte, streamed, never stored. */
+async function sha256Of(bytes: Readable): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash);
+  await pipeline(bytes, hash);
   return hash.digest('hex');
 }
 
@@ -144,26 +146,23 @@ export class UploadProcessor implements JobHandler {
   }
 
   async #import(upload: Upload): Promise<void> {
-    const local = await this.#storage.openLocal(upload.storageKey).catch(() => {
-      throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
-    });
+    const size = await this.#storage.size(upload.storageKey);
+    if (size === undefined) throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
+    // Extractors read the ranges they need; only images and 3D models get a local copy.
+    const source = storageSource(this.#storage, upload.storageKey, size);
     try {
-      const size = (await this.#storage.size(upload.storageKey)) ?? 0;
       if (upload.fileSize !== null && upload.source === 'multipart' && size !== upload.fileSize) {
         throw new AppError('UPLOAD_NOT_COMPLETABLE', `The file has ${size} bytes, but fileSize was ${upload.fileSize}`);
       }
       const [sha256, description] = await withTimeout(
         Promise.all([
-          sha256Of(local.path),
-          describeFile(
-            { path: local.path, size },
-            {
-              maxPixels: this.#options.maxPixels,
-              ffmpeg: this.#options.ffmpeg,
-              declaredType: upload.contentType ?? undefined,
-              ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
-            },
-          ),
+          sha256Of(await this.#storage.read(upload.storageKey)),
+          describeFile(source, {
+            maxPixels: this.#options.maxPixels,
+            ffmpeg: this.#options.ffmpeg,
+            declaredType: upload.contentType ?? undefined,
+            ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
+          }),
         ]),
         this.#options.stepTimeoutMs,
         'Reading the file',
@@ -191,7 +190,7 @@ export class UploadProcessor implements JobHandler {
       if ((error as { alreadyDone?: boolean }).alreadyDone) return;
       throw error;
     } finally {
-      await local.release();
+      await source.release();
     }
   }
 }
