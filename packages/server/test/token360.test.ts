@@ -200,7 +200,7 @@ describe.each(DATABASES)('token360 dialect on $name', (target) => {
         aspectRatio: '16:9',
         durationSeconds: null,
         frameRate: null,
-        originalFilename: null,
+        originalFilename: 'wide.png',
         expiresAt: null,
         providerRefs: null,
       });

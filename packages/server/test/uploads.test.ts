@@ -60,6 +60,13 @@ describe.each(DATABASES)('multipart uploads on $name', (target) => {
     });
     const file = await server.app.inject({ method: 'GET', url: pathOf(asset?.url as string) });
     expect(file.rawPayload.equals(png)).toBe(true);
+    // The name the client gave is kept apart from the sanitised one, and the other dialect shows it.
+    const unified = await server.app.inject({
+      method: 'GET',
+      url: `/token360/v1/assets/${asset?.id}`,
+      headers: { authorization: `Bearer ${server.key.secret}` },
+    });
+    expect(json(unified).data).toMatchObject({ originalFilename: 'dir/../big.png', filename: 'big.png' });
   });
 
   it.skipIf(target.skipReason)('answers create with the spec upload object and one signed URL per part', async () => {

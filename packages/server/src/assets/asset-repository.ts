@@ -76,6 +76,7 @@ function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
     kind: row.kind as AssetKind,
     mimeType: row.mime_type,
     name: row.name,
+    originalFileName: row.original_file_name,
     description: row.description,
     source: row.source,
     type: row.type,
@@ -119,7 +120,11 @@ async function collectionIdsOf(db: Executor, assetIds: readonly string[]): Promi
 }
 
 /** The row a new asset is stored as, before the database gives it collections. */
-export type NewAssetRow = Omit<AssetsTable, 'tags' | 'properties' | 'is_hidden' | 'first_frame_file_id' | 'last_frame_file_id'> & {
+export type NewAssetRow = Omit<
+  AssetsTable,
+  'tags' | 'properties' | 'is_hidden' | 'first_frame_file_id' | 'last_frame_file_id' | 'original_file_name'
+> & {
+  original_file_name?: string | null;
   first_frame_file_id?: string | null;
   last_frame_file_id?: string | null;
   tags: readonly string[];

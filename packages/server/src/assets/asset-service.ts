@@ -17,19 +17,17 @@ export interface AssetOptions {
   readonly collectionIds?: readonly string[];
 }
 
-export interface NewImageInput extends AssetOptions {
-  readonly staged: StagedFile;
-  readonly name: string;
-}
-
-/** A file of any kind received in one request (a form upload) and staged, waiting to become an asset. */
+/** A file received in one request and staged, waiting to become an asset. */
 export interface NewStagedInput extends AssetOptions {
   readonly staged: StagedFile;
   readonly name: string;
+  /** The file name the client sent with the bytes, if any. */
+  readonly originalFileName?: string;
 }
 
 export interface NewAssetInput extends AssetOptions {
   readonly name: string;
+  readonly originalFileName?: string;
   readonly description: Description;
   readonly source: string;
 }
@@ -75,7 +73,7 @@ export class AssetService {
    * The small-upload path: identify the image, measure it, make its thumbnail, store both
    * and record the asset in one transaction. The staged file is consumed either way.
    */
-  async createImage(scope: Scope, input: NewImageInput): Promise<Asset> {
+  async createImage(scope: Scope, input: NewStagedInput): Promise<Asset> {
     const limit = this.#limits.maxSmallImageBytes;
     if (input.staged.size >= limit) {
       await this.#files.discard(input.staged);
@@ -150,6 +148,7 @@ export class AssetService {
             kind: description.kind,
             mime_type: description.mimeType,
             name: input.name,
+            original_file_name: input.originalFileName ?? null,
             description: null,
             source: input.source,
             type: 'uploaded',

@@ -15,6 +15,8 @@ export interface Asset {
   readonly kind: AssetKind;
   readonly mimeType: string;
   readonly name: string;
+  /** The file name the client sent, when it sent one. */
+  readonly originalFileName: string | null;
   readonly description: string | null;
   readonly source: string;
   readonly type: string;

@@ -3,6 +3,7 @@ import pg from 'pg';
 import * as initial from './migrations/001_initial.ts';
 import * as uploadsAndJobs from './migrations/002_uploads_and_jobs.ts';
 import * as videoFrames from './migrations/003_video_frames.ts';
+import * as originalFileName from './migrations/004_original_file_name.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_uploads_and_jobs': uploadsAndJobs,
   '003_video_frames': videoFrames,
+  '004_original_file_name': originalFileName,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -43,6 +43,7 @@ export interface AssetsTable {
   kind: string;
   mime_type: string;
   name: string;
+  original_file_name: string | null;
   description: string | null;
   source: string;
   type: string;

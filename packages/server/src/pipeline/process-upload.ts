@@ -173,7 +173,9 @@ export class UploadProcessor implements JobHandler {
       await this.#assets.createFromStored(
         scope,
         {
-          name: upload.originalFileName ?? upload.fileName,
+          // The display name is the sanitised one; the client's own is kept beside it.
+          name: upload.fileName,
+          ...(upload.originalFileName ? { originalFileName: upload.originalFileName } : {}),
           description,
           source: 'uploaded',
           ...(upload.assetOptions ?? {}),

@@ -1,6 +1,6 @@
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import type { NewImageInput } from '../../assets/asset-service.ts';
+import type { NewStagedInput } from '../../assets/asset-service.ts';
 import { smallImageTooLarge } from '../../assets/asset-service.ts';
 import { AppError } from '../../errors.ts';
 import { type FileStore, type StagedFile, TooLargeError } from '../../files/file-store.ts';
@@ -38,7 +38,7 @@ const requireName = (name: string | undefined): string => {
   return name.trim();
 };
 
-export async function fromJson(body: JsonImageBody, files: FileStore, limit: number): Promise<NewImageInput> {
+export async function fromJson(body: JsonImageBody, files: FileStore, limit: number): Promise<NewStagedInput> {
   const source = body.image || body.canvas;
   if (!source) throw missingImage();
   const name = requireName(body.name);
@@ -77,7 +77,7 @@ function parseIds(values: string[]): string[] {
  * multipart/form-data with a `file` field: the file streams to a temp file (hashed on the
  * way) and is refused as soon as it passes the limit.
  */
-export async function fromForm(request: FastifyRequest, files: FileStore, limit: number): Promise<NewImageInput> {
+export async function fromForm(request: FastifyRequest, files: FileStore, limit: number): Promise<NewStagedInput> {
   let staged: StagedFile | undefined;
   let fileName: string | undefined;
   const fields = new Map<string, string[]>();
@@ -108,6 +108,7 @@ export async function fromForm(request: FastifyRequest, files: FileStore, limit:
     return {
       staged,
       name: requireName(field('name') ?? fileName),
+      ...(fileName ? { originalFileName: fileName } : {}),
       hide: hide === undefined ? undefined : parseBoolean(hide),
       parentId: field('parentId') || undefined,
       collectionIds,

@@ -40,7 +40,12 @@ export function registerUnifiedAssetRoutes(app: FastifyInstance, c: Container): 
       const form = await readUploadForm(request, c.files, limit);
       try {
         const group = await resolveGroup(c.collections, scope, groupRef(form));
-        const asset = await c.assets.createFromStaged(scope, { staged: form.staged, name: assetName(form), collectionIds: [group.id] });
+        const asset = await c.assets.createFromStaged(scope, {
+          staged: form.staged,
+          name: assetName(form),
+          collectionIds: [group.id],
+          ...(form.fileName ? { originalFileName: form.fileName } : {}),
+        });
         const record = toUnifiedAsset(asset, await recordContext(c, request, scope, [asset]));
         return success(record, 'Asset uploaded successfully');
       } finally {

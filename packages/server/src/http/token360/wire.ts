@@ -57,8 +57,7 @@ export function toUnifiedAsset(asset: Asset, context: RecordContext) {
     name: asset.name,
     assetType: asset.kind,
     filename: asset.name,
-    // The core keeps the name an asset was given, not the client's file name apart from it.
-    originalFilename: null,
+    originalFilename: asset.originalFileName,
     mimeType: asset.mimeType,
     sizeBytes: asset.size,
     fileType: typeof format === 'string' ? format : null,
