@@ -43,7 +43,11 @@ export function storageSource(storage: StorageBackend, key: string, size: number
   return {
     size,
     read: (offset, length) => storage.readRange(key, { start: offset, end: Math.min(size, offset + length) - 1 }),
-    localPath: async () => (await (copy ??= storage.openLocal(key))).path,
+    async localPath() {
+      // Downloaded once, by whichever extractor asks first; the others share the copy.
+      if (!copy) copy = storage.openLocal(key);
+      return (await copy).path;
+    },
     remoteUrl: () =>
       storage.presignDownload?.(key, {
         expiresAt: Math.floor(Date.now() / 1000) + 3600,
