@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
@@ -53,6 +54,15 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     reply.header('x-request-id', request.id);
   });
 
+  // Browsers may call the API from other origins (the SDK works in pages too); they must be able
+  // to send the credentials headers and to read the ETag of a part and the request id.
+  await app.register(cors, {
+    origin: c.config.corsOrigins === '*' ? '*' : [...c.config.corsOrigins],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: ['etag', 'x-request-id', 'retry-after', 'content-range', 'content-length'],
+    maxAge: 600,
+  });
   await app.register(multipart, {
     // The routes enforce their own size limits as the bytes stream; these only bound the form itself.
     limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 4, fields: 20, fieldSize: 64 * 1024, parts: 30, headerPairs: 100 },

@@ -115,6 +115,12 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     expect(config.imports.huggingFaceUrl).toBe('http://127.0.0.1:7000');
     expect(config.ffmpeg).toBe(false);
     expect(loadConfig({ ASSETD_FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg' }).ffmpeg).toBe('/opt/ffmpeg/bin/ffmpeg');
+    expect(loadConfig({}).corsOrigins).toBe('*');
+    expect(loadConfig({ ASSETD_CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
+    expect(loadConfig({ ASSETD_CORS_ORIGINS: 'https://a.example.com/, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://a.example.com',
+      'http://localhost:5173',
+    ]);
   });
 
   it.each([
@@ -129,6 +135,7 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     [{ ASSETD_JOB_CONCURRENCY: '0' }, /ASSETD_JOB_CONCURRENCY/],
     [{ ASSETD_HUGGINGFACE_URL: 'huggingface.co' }, /ASSETD_HUGGINGFACE_URL must be an http/],
     [{ ASSETD_PART_URL_TTL_SECONDS: '10' }, /ASSETD_PART_URL_TTL_SECONDS/],
+    [{ ASSETD_CORS_ORIGINS: 'app.example.com' }, /ASSETD_CORS_ORIGINS must be/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -47,6 +47,11 @@ export interface Config {
   /** Where the token360 dialect is served (`/token360`), or null when it is turned off. */
   readonly token360Prefix: string | null;
   readonly logLevel: string;
+  /**
+   * Origins whose pages may call the API from a browser: '*' (any: credentials are headers,
+   * never cookies, so no origin can borrow a user's session), a list, or none at all.
+   */
+  readonly corsOrigins: '*' | readonly string[];
   readonly uploads: {
     /** The largest file a multipart upload may declare (spec: 5 TB). */
     readonly maxFileBytes: number;
@@ -103,6 +108,18 @@ function baseUrl(env: Env, name: string, fallback: string): string {
   const value = text(env, name) ?? fallback;
   if (!/^https?:\/\/[^/]+/.test(value)) throw new ConfigError(`${name} must be an http(s) URL`);
   return value.replace(/\/+$/, '');
+}
+
+function corsOrigins(value: string | undefined): '*' | readonly string[] {
+  if (value === undefined || value === '*') return '*';
+  if (value.toLowerCase() === 'none') return Object.freeze([]);
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  const bad = origins.find((origin) => !/^https?:\/\/[^/\s]+$/.test(origin));
+  if (bad) throw new ConfigError(`ASSETD_CORS_ORIGINS must be *, none, or origins such as https://app.example.com; got "${bad}"`);
+  return Object.freeze(origins);
 }
 
 function ffmpegSetting(value: string | undefined): string | false | undefined {
@@ -216,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxFormUploadBytes: integer(env, 'ASSETD_MAX_FORM_UPLOAD_BYTES', 512 * 1024 ** 2, 1, Number.MAX_SAFE_INTEGER),
     token360Prefix: routePrefix(env, 'ASSETD_TOKEN360_PREFIX', '/token360'),
     logLevel,
+    corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
     uploads: Object.freeze({
       maxFileBytes: integer(env, 'ASSETD_MAX_UPLOAD_BYTES', 5 * 1024 ** 4, 1, Number.MAX_SAFE_INTEGER),
       partUrlTtlSeconds: integer(env, 'ASSETD_PART_URL_TTL_SECONDS', 24 * 3600, 60, 7 * 24 * 3600),

@@ -103,6 +103,26 @@ describe.each(DATABASES)('authentication and tenancy on $name', (target) => {
     expect(Object.keys(doc.paths['/v1/assets'])).toEqual(expect.arrayContaining(['get', 'post', 'delete']));
   });
 
+  it.skipIf(target.skipReason)('lets browser pages of other origins call the API and read what they need', async () => {
+    const preflight = await server.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/uploads',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/authorization/);
+    const refused = await server.app.inject({ method: 'GET', url: '/v1/assets', headers: { origin: 'https://app.example.com' } });
+    expect(refused.statusCode).toBe(401);
+    // Even an error is readable by the page, so the SDK can report its code.
+    expect(refused.headers['access-control-allow-origin']).toBe('*');
+    expect(String(refused.headers['access-control-expose-headers'])).toMatch(/etag.*x-request-id/);
+  });
+
   it.skipIf(target.skipReason)('answers unknown routes with a JSON 404', async () => {
     const response = await get('/v2/nothing', basic(server.key));
     expect(response.statusCode).toBe(404);
