@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AssetsTable, Database } from '../db/schema.ts';
 import type { FileRef } from '../files/file-store.ts';
 import type { Asset, AssetKind, AssetListQuery, Privacy } from './asset.ts';
@@ -8,67 +8,47 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 const SORT_COLUMN = { createdAt: 'assets.created_at', updatedAt: 'assets.updated_at' } as const;
 
-function baseQuery(db: Executor) {
-  return db
-    .selectFrom('assets')
-    .innerJoin('files as f', 'f.id', 'assets.file_id')
-    .leftJoin('files as t', 't.id', 'assets.thumbnail_file_id')
-    .leftJoin('files as ff', 'ff.id', 'assets.first_frame_file_id')
-    .leftJoin('files as lf', 'lf.id', 'assets.last_frame_file_id')
-    .selectAll('assets')
-    .select([
-      'f.storage_key as f_key',
-      'f.size as f_size',
-      'f.sha256 as f_sha256',
-      'f.mime_type as f_mime',
-      't.storage_key as t_key',
-      't.size as t_size',
-      't.sha256 as t_sha256',
-      't.mime_type as t_mime',
-      'ff.storage_key as ff_key',
-      'ff.size as ff_size',
-      'ff.sha256 as ff_sha256',
-      'ff.mime_type as ff_mime',
-      'lf.storage_key as lf_key',
-      'lf.size as lf_size',
-      'lf.sha256 as lf_sha256',
-      'lf.mime_type as lf_mime',
-    ]);
+/** A page of assets, or one, with the files they refer to and their collections. */
+interface Related {
+  readonly files: ReadonlyMap<string, FileRef>;
+  readonly collections: ReadonlyMap<string, string[]>;
 }
 
-type AssetRow = AssetsTable & {
-  f_key: string;
-  f_size: number;
-  f_sha256: string;
-  f_mime: string;
-  t_key: string | null;
-  t_size: number | null;
-  t_sha256: string | null;
-  t_mime: string | null;
-  ff_key: string | null;
-  ff_size: number | null;
-  ff_sha256: string | null;
-  ff_mime: string | null;
-  lf_key: string | null;
-  lf_size: number | null;
-  lf_sha256: string | null;
-  lf_mime: string | null;
-};
-
-/** A joined optional file, or null when the asset has none. */
-function joinedFile(
-  id: string | null,
-  key: string | null,
-  size: number | null,
-  sha256: string | null,
-  mime: string | null,
-): FileRef | null {
-  return id && key ? { id, storageKey: key, size: size ?? 0, sha256: sha256 ?? '', mimeType: mime ?? '' } : null;
+/**
+ * The files of these assets, in one query. Assets are read first, by their own index, and their
+ * files after: joined in one statement, SQLite may start from `files` when few files are shared
+ * by many assets (deduplication) and sort the whole project to find a deep page.
+ */
+async function filesOf(db: Executor, rows: readonly AssetsTable[]): Promise<Map<string, FileRef>> {
+  const ids = [
+    ...new Set(rows.flatMap((row) => [row.file_id, row.thumbnail_file_id, row.first_frame_file_id, row.last_frame_file_id])),
+  ].filter((id): id is string => id !== null);
+  if (ids.length === 0) return new Map();
+  const files = await db.selectFrom('files').select(['id', 'storage_key', 'size', 'sha256', 'mime_type']).where('id', 'in', ids).execute();
+  return new Map(
+    files.map((file) => [
+      file.id,
+      { id: file.id, storageKey: file.storage_key, size: file.size, sha256: file.sha256, mimeType: file.mime_type },
+    ]),
+  );
 }
 
-function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
-  const file: FileRef = { id: row.file_id, storageKey: row.f_key, size: row.f_size, sha256: row.f_sha256, mimeType: row.f_mime };
-  const thumbnail = joinedFile(row.thumbnail_file_id, row.t_key, row.t_size, row.t_sha256, row.t_mime);
+async function relatedOf(db: Executor, rows: readonly AssetsTable[]): Promise<Related> {
+  const [files, collections] = await Promise.all([
+    filesOf(db, rows),
+    collectionIdsOf(
+      db,
+      rows.map((row) => row.id),
+    ),
+  ]);
+  return { files, collections };
+}
+
+function toAsset(row: AssetsTable, related: Related): Asset {
+  const file = (id: string | null) => (id === null ? null : (related.files.get(id) ?? null));
+  const stored = file(row.file_id);
+  // The foreign key guarantees the row; a miss means it was deleted in between.
+  if (!stored) throw new Error(`asset ${row.id} refers to file ${row.file_id}, which is gone`);
   return {
     id: row.id,
     projectId: row.project_id,
@@ -86,10 +66,10 @@ function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
     parentId: row.parent_id,
     rootParentId: row.root_parent_id,
     modelId: row.model_id,
-    file,
-    thumbnail,
-    firstFrame: joinedFile(row.first_frame_file_id, row.ff_key, row.ff_size, row.ff_sha256, row.ff_mime),
-    lastFrame: joinedFile(row.last_frame_file_id, row.lf_key, row.lf_size, row.lf_sha256, row.lf_mime),
+    file: stored,
+    thumbnail: file(row.thumbnail_file_id),
+    firstFrame: file(row.first_frame_file_id),
+    lastFrame: file(row.last_frame_file_id),
     size: row.size,
     width: row.width,
     height: row.height,
@@ -97,7 +77,7 @@ function toAsset(row: AssetRow, collectionIds: readonly string[]): Asset {
     status: 'success',
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    collectionIds,
+    collectionIds: related.collections.get(row.id) ?? [],
   };
 }
 
@@ -165,12 +145,10 @@ export class AssetRepository {
 
   /** The asset if it exists in the project (any project when `projectId` is null). */
   async find(projectId: string | null, id: string, db: Executor = this.#db): Promise<Asset | undefined> {
-    let query = baseQuery(db).where('assets.id', '=', id);
-    if (projectId !== null) query = query.where('assets.project_id', '=', projectId);
-    const row = (await query.executeTakeFirst()) as AssetRow | undefined;
-    if (!row) return undefined;
-    const collections = await collectionIdsOf(db, [row.id]);
-    return toAsset(row, collections.get(row.id) ?? []);
+    let query = db.selectFrom('assets').selectAll().where('id', '=', id);
+    if (projectId !== null) query = query.where('project_id', '=', projectId);
+    const row = await query.executeTakeFirst();
+    return row && toAsset(row, await relatedOf(db, [row]));
   }
 
   /** Ids among `ids` that exist in the project. */
@@ -191,11 +169,7 @@ export class AssetRepository {
   ): Promise<{ assets: Asset[]; nextPaginationToken?: string }> {
     const column = SORT_COLUMN[query.sortBy];
     const descending = query.sortDirection === 'desc';
-    let q = baseQuery(this.#db) as SelectQueryBuilder<
-      Database & { f: Database['files']; t: Database['files'] },
-      'assets' | 'f' | 't',
-      AssetRow
-    >;
+    let q = this.#db.selectFrom('assets').selectAll('assets');
     q = projectId === null ? q.where('assets.privacy', '=', 'public') : q.where('assets.project_id', '=', projectId);
     if (projectId !== null && query.privacy) q = q.where('assets.privacy', '=', query.privacy);
     if (query.createdAfter) q = q.where('assets.created_at', '>', query.createdAfter);
@@ -242,13 +216,10 @@ export class AssetRepository {
       .orderBy(column, direction)
       .orderBy('assets.id', direction)
       .limit(query.pageSize + 1)
-      .execute()) as AssetRow[];
+      .execute()) as AssetsTable[];
     const page = rows.slice(0, query.pageSize);
-    const collections = await collectionIdsOf(
-      this.#db,
-      page.map((row) => row.id),
-    );
-    const assets = page.map((row) => toAsset(row, collections.get(row.id) ?? []));
+    const related = await relatedOf(this.#db, page);
+    const assets = page.map((row) => toAsset(row, related));
     const last = page.at(-1);
     if (rows.length <= query.pageSize || !last) return { assets };
     const value = query.sortBy === 'createdAt' ? last.created_at : last.updated_at;
