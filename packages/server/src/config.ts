@@ -52,6 +52,12 @@ export interface Config {
    * never cookies, so no origin can borrow a user's session), a list, or none at all.
    */
   readonly corsOrigins: '*' | readonly string[];
+  /**
+   * The part receiver: with a port, `serve` runs a small process of its own that takes part PUTs
+   * on the local backend (no framework, no media libraries: a small heap, so less GC work per
+   * byte); part URLs point at `url`, or at the request's host on that port.
+   */
+  readonly parts: { readonly port: number | undefined; readonly url: string | undefined };
   readonly uploads: {
     /** The largest file a multipart upload may declare (spec: 5 TB). */
     readonly maxFileBytes: number;
@@ -234,6 +240,10 @@ export function loadConfig(env: Env = process.env): Config {
     token360Prefix: routePrefix(env, 'ASSETD_TOKEN360_PREFIX', '/token360'),
     logLevel,
     corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
+    parts: Object.freeze({
+      port: text(env, 'ASSETD_PARTS_PORT') === undefined ? undefined : integer(env, 'ASSETD_PARTS_PORT', 0, 1, 65535),
+      url: text(env, 'ASSETD_PARTS_URL') === undefined ? undefined : baseUrl(env, 'ASSETD_PARTS_URL', ''),
+    }),
     uploads: Object.freeze({
       maxFileBytes: integer(env, 'ASSETD_MAX_UPLOAD_BYTES', 5 * 1024 ** 4, 1, Number.MAX_SAFE_INTEGER),
       partUrlTtlSeconds: integer(env, 'ASSETD_PART_URL_TTL_SECONDS', 24 * 3600, 60, 7 * 24 * 3600),

@@ -33,6 +33,8 @@ export interface Container {
   /** Runs queued jobs in this process; started by `serve` (unless ASSETD_RUN_JOBS=false) and `worker`. */
   readonly runner: JobRunner;
   readonly signer: UrlSigner;
+  /** The secret behind `signer`, for the part-receiver process this one starts. */
+  readonly signingSecret: string;
   close(): Promise<void>;
 }
 
@@ -75,7 +77,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     await storage.ping();
     const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'));
     await files.sweepTemp(60 * 60 * 1000);
-    const signer = new UrlSigner(await loadSigningSecret(db.kysely, config.signingSecret));
+    const signingSecret = await loadSigningSecret(db.kysely, config.signingSecret);
+    const signer = new UrlSigner(signingSecret);
     const assets = new AssetService(db.kysely, files, {
       maxSmallImageBytes: config.maxSmallImageBytes,
       maxPixels: config.maxImagePixels,
@@ -126,6 +129,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       jobs,
       runner: started,
       signer,
+      signingSecret,
       close: async () => {
         await started.stop();
         await db.close();

@@ -1,3 +1,6 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.ts';
 import { ensureStartupKey } from './auth/bootstrap.ts';
 import { loadConfig } from './config.ts';
@@ -24,14 +27,48 @@ function onSignals(container: Container, stop: () => Promise<void>): void {
   process.once('SIGINT', () => void handle('SIGINT'));
 }
 
+/**
+ * The part-receiver process, when ASSETD_PARTS_PORT asks for one (local storage only: on S3
+ * parts go to the bucket). Resolves once it listens; if it dies later, so does this process,
+ * loudly, rather than serving part URLs nobody answers.
+ */
+async function startPartReceiver(container: Container, env: Env): Promise<ChildProcess | undefined> {
+  const { parts, storage } = container.config;
+  if (!parts.port) return undefined;
+  if (storage.kind !== 'local') {
+    container.log.warn('ASSETD_PARTS_PORT is ignored: with S3 storage, parts go to the bucket');
+    return undefined;
+  }
+  const child = fork(fileURLToPath(new URL('./parts/receiver-main.ts', import.meta.url)), [], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.send({ secret: container.signingSecret });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`the part receiver exited with code ${code} before listening on port ${parts.port}`);
+    }),
+  ])) as [{ listening?: number }];
+  container.log.info({ port: message.listening }, 'part receiver listening');
+  child.once('exit', (code, signal) => {
+    if (child.killed) return;
+    container.log.fatal({ code, signal }, 'the part receiver died');
+    process.exit(1);
+  });
+  return child;
+}
+
 /** The API server; with ASSETD_RUN_JOBS (the default) it also runs jobs in this process. */
 export async function serve(env: Env = process.env): Promise<void> {
   const config = loadConfig(env);
   const container = await createContainer(config);
   await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
   const app = await buildApp(container);
+  const receiver = await startPartReceiver(container, env);
   const background = config.jobs.run ? startBackground(container) : undefined;
   onSignals(container, async () => {
+    receiver?.kill('SIGTERM');
     await app.close();
     await background?.stop();
   });

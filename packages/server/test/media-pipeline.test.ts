@@ -7,7 +7,7 @@ import { footprint } from './helpers/assets.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, startTestServer, type TestServer } from './helpers/http.ts';
 import { fixture } from './helpers/images.ts';
-import { uploadMultipart } from './helpers/uploads.ts';
+import { jobsSettled, uploadMultipart } from './helpers/uploads.ts';
 
 announceSkips();
 
@@ -73,8 +73,10 @@ describe.each(DATABASES)('the media pipeline on $name', (target) => {
   });
 
   it.skipIf(target.skipReason || !ffmpeg)("stores a video's first and last frames, and removes them with the asset", async () => {
+    await jobsSettled(server);
     const before = await footprint(server);
     const { asset } = await uploadMultipart(server, fixture('video.mp4'), { kind: 'video', contentType: 'video/mp4' });
+    await jobsSettled(server);
     const frames = [asset?.firstFrame, asset?.lastFrame, asset?.thumbnail] as Array<{ url: string } | undefined>;
     for (const frame of frames) {
       expect(frame?.url).toMatch(/\/files\/file_/);
@@ -140,6 +142,7 @@ describe.each(DATABASES)('the media pipeline on $name', (target) => {
         message: /^The image is 100000×100000 pixels, more than the 268,402,689-pixel limit: resize it and upload again$/,
       },
     ];
+    await jobsSettled(server);
     const before = await footprint(server);
     const dirs = await multipartDirs();
     for (const { what, bytes, options, message } of cases) {
@@ -149,6 +152,7 @@ describe.each(DATABASES)('the media pipeline on $name', (target) => {
       expect(seen.at(-1), what).toBe('failed');
       expect(asset, what).toBeUndefined();
     }
+    await jobsSettled(server);
     expect(await footprint(server)).toEqual(before);
     expect(await multipartDirs()).toEqual(dirs);
   });

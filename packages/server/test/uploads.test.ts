@@ -7,7 +7,16 @@ import { announceSkips, DATABASES, STORAGES, storageEnv } from './helpers/databa
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { makeImage } from './helpers/images.ts';
 import { makeWav } from './helpers/media.ts';
-import { completeUpload, createUpload, getUpload, putPart, sendPart, uploadMultipart, waitForUpload } from './helpers/uploads.ts';
+import {
+  completeUpload,
+  createUpload,
+  getUpload,
+  jobsSettled,
+  putPart,
+  sendPart,
+  uploadMultipart,
+  waitForUpload,
+} from './helpers/uploads.ts';
 
 announceSkips();
 
@@ -82,7 +91,7 @@ describe.each(DATABASES)('multipart uploads on $name', (target) => {
     expect(upload.id).toMatch(/^upload_/);
     expect(upload.parts.map((p: { number: number }) => p.number)).toEqual([1, 2, 3]);
     for (const part of upload.parts) {
-      expect(part.url).toMatch(new RegExp(`/uploads/${upload.id}/parts/${part.number}\\?expires=\\d+&signature=`));
+      expect(part.url).toMatch(new RegExp(`/uploads/${upload.id}/parts/${part.number}\\?part=\\w+&expires=\\d+&signature=`));
       expect(Date.parse(part.expires)).toBeGreaterThan(Date.now());
     }
     expect(new Set(upload.parts.map((p: { url: string }) => p.url)).size).toBe(3);
@@ -204,22 +213,26 @@ describe.each(DATABASES)('multipart uploads on $name', (target) => {
     const signature = url.searchParams.get('signature') as string;
     const expires = url.searchParams.get('expires') as string;
     const past = Math.floor(Date.now() / 1000) - 5;
+    const part = url.searchParams.get('part') as string;
+    const otherPart = new URL(second.parts[0].url).searchParams.get('part') as string;
     const cases = [
-      `${url.pathname}?expires=${expires}&signature=${signature.slice(1)}x`,
-      `${url.pathname}?expires=${Number(expires) + 60}&signature=${signature}`,
-      `/uploads/${second.id}/parts/1?expires=${expires}&signature=${signature}`,
+      `${url.pathname}?part=${part}&expires=${expires}&signature=${signature.slice(1)}x`,
+      `${url.pathname}?part=${part}&expires=${Number(expires) + 60}&signature=${signature}`,
+      `/uploads/${second.id}/parts/1?part=${part}&expires=${expires}&signature=${signature}`,
+      `${url.pathname}?part=${otherPart}&expires=${expires}&signature=${signature}`,
+      `${url.pathname}?expires=${expires}&signature=${signature}`,
       `${url.pathname}`,
-      `${url.pathname}?expires=${past}&signature=${server.container.signer.sign(PART_LINK_PURPOSE, partResource(first.id, 1), past)}`,
+      `${url.pathname}?part=${part}&expires=${past}&signature=${server.container.signer.sign(PART_LINK_PURPOSE, partResource(first.id, 1, part), past)}`,
     ];
     for (const link of cases) {
       const response = await server.app.inject({ method: 'PUT', url: link, payload: Buffer.alloc(10) });
       expect(response.statusCode, link).toBe(403);
     }
     // A file link's signature is no part link's.
-    const fileSignature = server.container.signer.sign('file', partResource(first.id, 1), Number(expires));
+    const fileSignature = server.container.signer.sign('file', partResource(first.id, 1, part), Number(expires));
     const crossed = await server.app.inject({
       method: 'PUT',
-      url: `${url.pathname}?expires=${expires}&signature=${fileSignature}`,
+      url: `${url.pathname}?part=${part}&expires=${expires}&signature=${fileSignature}`,
       payload: Buffer.alloc(10),
     });
     expect(crossed.statusCode).toBe(403);
@@ -256,6 +269,7 @@ describe.each(DATABASES)('multipart uploads on $name', (target) => {
   });
 
   it.skipIf(target.skipReason)('fails an upload whose bytes contradict its content type, leaving nothing behind', async () => {
+    await jobsSettled(server);
     const before = await footprint(server);
     const dirs = await multipartDirs();
     const { upload } = await uploadMultipart(server, Buffer.from('this is plain text, not a picture'), {
@@ -271,6 +285,7 @@ describe.each(DATABASES)('multipart uploads on $name', (target) => {
     const { upload: wrongType } = await uploadMultipart(server, wav, { kind: 'audio', contentType: 'audio/mpeg' });
     expect(wrongType.status).toBe('failed');
     expect(wrongType.errorMessage).toMatch(/declared contentType "audio\/mpeg": create the upload again with contentType "audio\/wav"/);
+    await jobsSettled(server);
     expect(await footprint(server)).toEqual(before);
     expect(await multipartDirs()).toEqual(dirs);
   });

@@ -5,20 +5,30 @@ import type { PartLinker } from '../uploads/upload.ts';
 
 export const PART_LINK_PURPOSE = 'part';
 
-export const partResource = (uploadId: string, partNumber: number) => `${uploadId}/${partNumber}`;
+/**
+ * What a part URL's signature binds: the upload, the part and the upload's multipart id, so
+ * that a receiver without the database (the part-receiver process) knows where the bytes go.
+ */
+export const partResource = (uploadId: string, partNumber: number, multipartId: string) => `${uploadId}/${partNumber}/${multipartId}`;
 
 /**
  * Part URLs: the storage backend's presigned URL when it has one (bytes go straight to it),
- * else a signed URL on this server bound to the upload, the part number and the expiry.
+ * else a signed URL bound to the upload, the part, its multipart id and the expiry — on the
+ * part-receiver process when one runs (`partsUrl`), else on this server.
  */
-export function partLinker(signer: UrlSigner, storage: StorageBackend, publicUrl: string | undefined, request: FastifyRequest): PartLinker {
-  const base = publicUrl ?? `${request.protocol}://${request.host}`;
+export function partLinker(
+  signer: UrlSigner,
+  storage: StorageBackend,
+  urls: { readonly publicUrl: string | undefined; readonly parts: { readonly port: number | undefined; readonly url: string | undefined } },
+  request: FastifyRequest,
+): PartLinker {
+  const receiver = urls.parts.url ?? (urls.parts.port ? `${request.protocol}://${request.hostname}:${urls.parts.port}` : undefined);
+  const base = receiver ?? urls.publicUrl ?? `${request.protocol}://${request.host}`;
   return async (upload, partNumber, expiresAt) => {
-    const presigned = upload.multipartId
-      ? await storage.presignPart(upload.storageKey, upload.multipartId, partNumber, expiresAt)
-      : undefined;
+    const multipartId = upload.multipartId ?? '';
+    const presigned = multipartId ? await storage.presignPart(upload.storageKey, multipartId, partNumber, expiresAt) : undefined;
     if (presigned) return presigned;
-    const signature = signer.sign(PART_LINK_PURPOSE, partResource(upload.id, partNumber), expiresAt);
-    return `${base}/uploads/${upload.id}/parts/${partNumber}?expires=${expiresAt}&signature=${signature}`;
+    const signature = signer.sign(PART_LINK_PURPOSE, partResource(upload.id, partNumber, multipartId), expiresAt);
+    return `${base}/uploads/${upload.id}/parts/${partNumber}?part=${multipartId}&expires=${expiresAt}&signature=${signature}`;
   };
 }

@@ -7,7 +7,11 @@ import { LocalStorage } from '../storage/local/local-storage.ts';
 import { PART_LINK_PURPOSE, partResource } from './part-links.ts';
 
 const Params = Type.Object({ uploadId: Type.String({ maxLength: 100 }), partNumber: Type.Integer({ minimum: 1, maximum: 10_000 }) });
-const Query = Type.Object({ expires: Type.Optional(Type.String()), signature: Type.Optional(Type.String()) });
+const Query = Type.Object({
+  part: Type.Optional(Type.String({ maxLength: 100 })),
+  expires: Type.Optional(Type.String()),
+  signature: Type.Optional(Type.String()),
+});
 
 /**
  * The presigned part endpoint of the local backend: `PUT` streams the body to disk as it
@@ -33,9 +37,11 @@ export async function registerPartRoutes(app: FastifyInstance, c: Container): Pr
       },
       async (request, reply) => {
         const { uploadId, partNumber } = request.params as { uploadId: string; partNumber: number };
-        const { expires, signature } = request.query as { expires?: string; signature?: string };
-        c.signer.verify(PART_LINK_PURPOSE, partResource(uploadId, partNumber), expires, signature);
+        const { part, expires, signature } = request.query as { part?: string; expires?: string; signature?: string };
+        // The signature first: nothing about an upload is told to an unsigned request.
+        c.signer.verify(PART_LINK_PURPOSE, partResource(uploadId, partNumber, part ?? ''), expires, signature);
         const upload = await c.uploads.pendingForPart(uploadId, partNumber);
+        if (upload.multipartId !== part) throw new AppError('UPLOAD_STATE', `Upload "${uploadId}" no longer takes parts at this URL`);
         const maxBytes = c.uploads.maxPartBytes(upload, partNumber);
         const header = request.headers['content-length'];
         const contentLength = header === undefined ? undefined : Number(header);

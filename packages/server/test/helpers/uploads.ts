@@ -103,3 +103,18 @@ export async function uploadMultipart(server: TestServer, bytes: Buffer, options
   }
   return { upload: final, asset, seen };
 }
+
+/**
+ * Waits until no job is queued or running. An upload reads `imported` as soon as its
+ * transaction commits; the job goes on to delete the copy of bytes that were already stored,
+ * so counting stored objects must wait for the job itself to end.
+ */
+export async function jobsSettled(server: TestServer, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await server.container.jobs.counts();
+    if (!counts.queued && !counts.running) return;
+    if (Date.now() > deadline) throw new Error(`jobs still busy after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

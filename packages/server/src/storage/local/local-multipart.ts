@@ -60,6 +60,11 @@ export class LocalMultipart {
     return id;
   }
 
+  /** The plan a multipart upload was created with; UnknownMultipartError once it is gone. */
+  plan(multipartId: string): Promise<MultipartPlan> {
+    return this.#plan(this.#dir(multipartId));
+  }
+
   async #plan(dir: string): Promise<MultipartPlan> {
     try {
       return JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as MultipartPlan;

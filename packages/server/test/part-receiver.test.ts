@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PART_LINK_PURPOSE, partResource } from '../src/http/part-links.ts';
+import { createPartReceiver } from '../src/parts/part-receiver.ts';
+import type { LocalStorage } from '../src/storage/local/local-storage.ts';
+import { announceSkips, DATABASES } from './helpers/databases.ts';
+import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
+import { makeWav } from './helpers/media.ts';
+import { completeUpload, createUpload, waitForUpload } from './helpers/uploads.ts';
+
+announceSkips();
+const MiB = 1024 * 1024;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const put = (url: string, body: Buffer) => fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+
+describe.each(DATABASES)('the part receiver on $name', (target) => {
+  let server: TestServer;
+  let receiver: Server;
+  beforeAll(async () => {
+    if (target.skipReason) return;
+    const port = await freePort();
+    // Part URLs point at the receiver, which runs here in-process on the same folder and secret.
+    server = await startTestServer(target, { ASSETD_PARTS_URL: `http://127.0.0.1:${port}` }, { jobs: true });
+    const storage = server.container.storage as LocalStorage;
+    const handle = createPartReceiver(storage.parts, server.container.signer, (error) => {
+      throw error;
+    });
+    receiver = createServer((request, response) => void handle(request, response));
+    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => receiver?.close(resolve));
+    await server?.dispose();
+  });
+
+  it.skipIf(target.skipReason)('takes the parts of an upload the API completes and imports', async () => {
+    const wav = makeWav(11 * MiB, 31);
+    const upload = await createUpload(server, {
+      fileName: 'r.wav',
+      contentType: 'audio/wav',
+      kind: 'audio',
+      parts: 2,
+      fileSize: wav.length,
+    });
+    const size = Math.ceil(wav.length / 2);
+    expect(upload.parts[0].url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/uploads\/upload_\w+\/parts\/1\?part=\w+&expires=\d+&signature=/);
+    const responses = await Promise.all([put(upload.parts[1].url, wav.subarray(size)), put(upload.parts[0].url, wav.subarray(0, size))]);
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+      expect(response.headers.get('access-control-expose-headers')).toBe('ETag');
+    }
+    expect((await completeUpload(server, upload.id)).statusCode).toBe(200);
+    const { upload: final } = await waitForUpload(server, upload.id);
+    expect(final.status).toBe('imported');
+    const asset = json(
+      await server.app.inject({ method: 'GET', url: `/v1/assets/${final.entityId}`, headers: { authorization: basic(server.key) } }),
+    ).asset;
+    const url = new URL(asset.url);
+    expect((await server.app.inject({ method: 'GET', url: url.pathname + url.search })).rawPayload.equals(wav)).toBe(true);
+    // Completed: the receiver refuses more parts for it.
+    const late = await put(upload.parts[0].url, wav.subarray(0, size));
+    expect(late.status).toBe(409);
+  });
+
+  it.skipIf(target.skipReason)('refuses bad signatures, oversize parts, other routes, and parts of an aborted upload', async () => {
+    const upload = await createUpload(server, { fileName: 'x.png', contentType: 'image/png', kind: 'image', parts: 1, fileSize: 100 });
+    const url = new URL(upload.parts[0].url);
+    const part = url.searchParams.get('part') as string;
+    const expires = url.searchParams.get('expires') as string;
+    const tampered = new URL(url);
+    tampered.searchParams.set('signature', `${url.searchParams.get('signature')?.slice(0, -2)}AA`);
+    expect((await put(tampered.toString(), Buffer.alloc(10))).status).toBe(403);
+    const past = Math.floor(Date.now() / 1000) - 5;
+    const expired = new URL(url);
+    expired.searchParams.set('expires', String(past));
+    expired.searchParams.set('signature', server.container.signer.sign(PART_LINK_PURPOSE, partResource(upload.id, 1, part), past));
+    const expiredResponse = await put(expired.toString(), Buffer.alloc(10));
+    expect(expiredResponse.status).toBe(403);
+    expect(((await expiredResponse.json()) as { code: string }).code).toBe('URL_EXPIRED');
+    const big = await put(url.toString(), Buffer.alloc(101));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { code: string }).code).toBe('PART_TOO_LARGE');
+    expect((await fetch(`${url.origin}/v1/assets`)).status).toBe(404);
+    expect((await fetch(url.toString())).status).toBe(405);
+    const preflight = await fetch(url.toString(), { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('PUT');
+    await server.app.inject({ method: 'DELETE', url: `/v1/uploads/${upload.id}`, headers: { authorization: basic(server.key) } });
+    expect((await put(url.toString(), Buffer.alloc(10))).status).toBe(409);
+    expect(Number(expires)).toBeGreaterThan(past);
+  });
+});
+
+describe('assetd serve with ASSETD_PARTS_PORT', () => {
+  it('starts a part-receiver process whose URLs the parts go to, and stops it with itself', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-receiver-'));
+    const [port, partsPort] = [await freePort(), await freePort()];
+    let serve: ChildProcess | undefined;
+    try {
+      serve = spawn(process.execPath, [path.join(ROOT, 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
+        env: {
+          ...process.env,
+          ASSETD_DATA_DIR: dataDir,
+          PORT: String(port),
+          ASSETD_PARTS_PORT: String(partsPort),
+          ASSETD_API_KEY: 'key_receiver',
+          ASSETD_API_SECRET: 'receiver-secret-0123456789',
+          ASSETD_LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      });
+      const base = `http://127.0.0.1:${port}`;
+      const auth = `Basic ${Buffer.from('key_receiver:receiver-secret-0123456789').toString('base64')}`;
+      for (
+        let i = 0;
+        i < 200 &&
+        !(await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 50));
+      const wav = makeWav(4000, 5);
+      const created = await fetch(`${base}/v1/uploads`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ fileName: 'a.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: wav.length }),
+      });
+      const { upload } = (await created.json()) as { upload: { id: string; parts: [{ url: string }] } };
+      const [{ url: partUrl }] = upload.parts;
+      expect(new URL(partUrl).port).toBe(String(partsPort));
+      expect((await put(partUrl, wav)).status).toBe(200);
+      const done = await fetch(`${base}/v1/uploads/${upload.id}/action`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'complete' }),
+      });
+      expect(((await done.json()) as { upload: { status: string } }).upload.status).toBe('validating');
+      serve.kill('SIGTERM');
+      await once(serve, 'exit');
+      // The receiver went with it: its port is free again.
+      await expect(fetch(partUrl, { method: 'OPTIONS' })).rejects.toThrow();
+    } finally {
+      if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
