@@ -1,6 +1,7 @@
-import type { ByteSource } from '../pipeline/byte-source.ts';
+import { asSource, type ByteSource } from '../pipeline/byte-source.ts';
 import { corruptMedia, truncatedMedia } from './media-errors.ts';
 import { analyzeMedia, codecName, type MediaReport } from './media-info.ts';
+import { probeWav } from './wav.ts';
 
 /** The `properties` of an audio asset, named as spec 004 names them; numbers as ffprobe reports them. */
 export type AudioProperties = {
@@ -18,6 +19,11 @@ export type AudioProperties = {
 
 /** Reads an audio file's headers (never decoding it) and refuses one that is cut off or unreadable. */
 export async function probeAudio(file: ByteSource | { path: string; size: number }, format: string): Promise<AudioProperties> {
+  // Uncompressed WAV is described from its headers; the general reader would read every sample.
+  if (format === 'wav') {
+    const wav = await probeWav(asSource(file));
+    if (wav) return wav;
+  }
   let report: MediaReport;
   try {
     report = await analyzeMedia(file);
