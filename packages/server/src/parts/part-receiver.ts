@@ -60,6 +60,7 @@ export function createPartReceiver(parts: LocalMultipart, signer: UrlSigner, onE
         request,
         header === undefined ? undefined : Number(header),
         maxPartSize(plan, partNumber),
+        plan,
       );
       response.writeHead(200, { etag: stored.etag });
       response.end();

@@ -76,6 +76,7 @@ export class LocalMultipart {
   /**
    * Streams one part to disk, computing its MD5 on the way, and refuses it past `maxBytes`.
    * A repeated part replaces the previous one; until the new one is whole, the part is absent.
+   * A caller that has just read the upload's plan passes it, so the hot path reads it once.
    */
   async writePart(
     multipartId: string,
@@ -83,9 +84,10 @@ export class LocalMultipart {
     body: Readable,
     contentLength: number | undefined,
     maxBytes: number,
+    knownPlan?: MultipartPlan,
   ): Promise<StoredPart> {
     const dir = this.#dir(multipartId);
-    const plan = await this.#plan(dir);
+    const plan = knownPlan ?? (await this.#plan(dir));
     if (contentLength !== undefined && contentLength > maxBytes) throw new PartTooLargeError(maxBytes);
     const recordPath = path.join(dir, `part-${partNumber}.json`);
     await rm(recordPath, { force: true });
