@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { registerAssetsCommands } from './commands/assets.ts';
 import { registerCollectionsCommands } from './commands/collections.ts';
+import { registerFsckCommand } from './commands/fsck.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerUploadCommand } from './commands/upload.ts';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   program.addHelpText('after', EXIT_CODES_HELP);
   registerServeCommand(program, io);
   registerKeysCommands(program, io);
+  registerFsckCommand(program, io);
   registerUploadCommand(program, io);
   registerAssetsCommands(program, io);
   registerUploadsCommands(program, io);

@@ -66,6 +66,17 @@ export interface Config {
     readonly uploadTtlSeconds: number;
     /** A validation step running longer fails the upload. */
     readonly stepTimeoutSeconds: number;
+    /**
+     * How long a request's hold on an upload's completion lasts unless renewed; after a crash,
+     * another request or the sweeper takes the completion over once it has run out.
+     */
+    readonly completionLeaseSeconds: number;
+  };
+  readonly collector: {
+    /** Unreferenced bytes younger than this are never collected (they may be a write in progress). */
+    readonly graceSeconds: number;
+    /** How often each process that runs jobs sweeps. */
+    readonly intervalSeconds: number;
   };
   readonly imports: {
     readonly maxBytes: number;
@@ -249,6 +260,11 @@ export function loadConfig(env: Env = process.env): Config {
       partUrlTtlSeconds: integer(env, 'ASSETD_PART_URL_TTL_SECONDS', 24 * 3600, 60, 7 * 24 * 3600),
       uploadTtlSeconds: integer(env, 'ASSETD_UPLOAD_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
       stepTimeoutSeconds: integer(env, 'ASSETD_STEP_TIMEOUT_SECONDS', 300, 1, 24 * 3600),
+      completionLeaseSeconds: integer(env, 'ASSETD_COMPLETION_LEASE_SECONDS', 30, 1, 3600),
+    }),
+    collector: Object.freeze({
+      graceSeconds: integer(env, 'ASSETD_COLLECT_GRACE_SECONDS', 6 * 3600, 0, 30 * 24 * 3600),
+      intervalSeconds: integer(env, 'ASSETD_COLLECT_INTERVAL_SECONDS', 3600, 1, 7 * 24 * 3600),
     }),
     imports: Object.freeze({
       maxBytes: integer(env, 'ASSETD_IMPORT_MAX_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),

@@ -7,6 +7,7 @@ import { UrlSigner } from './auth/url-signer.ts';
 import { CollectionService } from './collections/collection-service.ts';
 import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
+import { Collector } from './files/collector.ts';
 import { FileStore } from './files/file-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
@@ -25,6 +26,8 @@ export interface Container {
   readonly db: Db;
   readonly storage: StorageBackend;
   readonly files: FileStore;
+  /** Collects leaked bytes (periodically in processes that run jobs; on demand by `assetd fsck`). */
+  readonly collector: Collector;
   readonly keys: KeyService;
   readonly assets: AssetService;
   readonly collections: CollectionService;
@@ -44,6 +47,9 @@ export interface ContainerOptions extends OpenOptions {
   /** Replaces the URL/hub importer (tests). */
   readonly importer?: Importer;
 }
+
+/** A staging file untouched this long was left by a process that died (a live one writes or reads it within a job step). */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 
 /** Signed links are capabilities: keep their signatures out of the logs. */
 const redactUrl = (url: string) => url.replace(/([?&]signature=)[^&]*/g, '$1[redacted]');
@@ -76,7 +82,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const storage = await createStorage(config);
     await storage.ping();
     const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'));
-    await files.sweepTemp(60 * 60 * 1000);
+    await files.sweepTemp(TEMP_MAX_AGE_MS);
     const signingSecret = await loadSigningSecret(db.kysely, config.signingSecret);
     const signer = new UrlSigner(signingSecret);
     const assets = new AssetService(db.kysely, files, {
@@ -122,6 +128,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
       db,
       storage,
       files,
+      collector: new Collector(db.kysely, storage, files, {
+        graceMs: config.collector.graceSeconds * 1000,
+        tempMaxAgeMs: TEMP_MAX_AGE_MS,
+      }),
       keys: new KeyService(db.kysely),
       assets,
       collections: new CollectionService(db.kysely),

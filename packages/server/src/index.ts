@@ -5,4 +5,5 @@ export { KeyService } from './auth/keys.ts';
 export { type Config, ConfigError, loadConfig } from './config.ts';
 export { type Container, createContainer } from './container.ts';
 export { migrate, openDatabase } from './db/database.ts';
+export { type FsckOptions, type FsckReport, type FsckResult, fsck } from './fsck.ts';
 export { serve, work } from './main.ts';

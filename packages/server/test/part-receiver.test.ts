@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PART_LINK_PURPOSE, partResource } from '../src/http/part-links.ts';
 import { createPartReceiver } from '../src/parts/part-receiver.ts';
+import { PART_LINK_PURPOSE, partResource } from '../src/parts/receive-part.ts';
 import type { LocalStorage } from '../src/storage/local/local-storage.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
@@ -38,7 +38,7 @@ describe.each(DATABASES)('the part receiver on $name', (target) => {
     // Part URLs point at the receiver, which runs here in-process on the same folder and secret.
     server = await startTestServer(target, { ASSETD_PARTS_URL: `http://127.0.0.1:${port}` }, { jobs: true });
     const storage = server.container.storage as LocalStorage;
-    const handle = createPartReceiver(storage.parts, server.container.signer, (error) => {
+    const handle = createPartReceiver(storage.partIntake, server.container.signer, (error) => {
       throw error;
     });
     receiver = createServer((request, response) => void handle(request, response));

@@ -33,7 +33,8 @@ async function open(target: StorageTarget, tmpDir: string): Promise<Subject> {
     return {
       storage,
       async putPart(_key, multipartId, partNumber, bytes) {
-        await storage.parts.writePart(multipartId, partNumber, Readable.from([bytes]), bytes.length, 64 * MiB);
+        const plan = await storage.partIntake.plan(multipartId);
+        await storage.partIntake.writePart(multipartId, partNumber, Readable.from([bytes]), bytes.length, 64 * MiB, plan);
       },
       dispose: async () => {},
     };

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PART_LINK_PURPOSE, partResource } from '../src/http/part-links.ts';
+import { PART_LINK_PURPOSE, partResource } from '../src/parts/receive-part.ts';
 import { footprint } from './helpers/assets.ts';
 import { announceSkips, DATABASES, STORAGES, storageEnv } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';

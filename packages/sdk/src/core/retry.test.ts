@@ -3,7 +3,10 @@ import { isRetryableStatus, retryDelayMs } from './retry.ts';
 
 describe('retries', () => {
   it('retries 408, 429 and 5xx only', () => {
-    expect([400, 401, 404, 408, 409, 413, 429, 500, 503].filter(isRetryableStatus)).toEqual([408, 429, 500, 503]);
+    expect([400, 401, 404, 408, 409, 413, 429, 500, 503].filter((status) => isRetryableStatus(status))).toEqual([408, 429, 500, 503]);
+    // A conflict the server says will pass (a completion in progress) is retried; others are not.
+    expect(isRetryableStatus(409, new Headers({ 'retry-after': '2' }))).toBe(true);
+    expect(isRetryableStatus(400, new Headers({ 'retry-after': '2' }))).toBe(false);
   });
 
   it('honours Retry-After in seconds, as a date, and retry-after-ms', () => {

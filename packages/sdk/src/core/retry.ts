@@ -1,6 +1,10 @@
-/** Statuses worth trying again: the request may succeed unchanged. Other 4xx are about the request or the state, and would fail again. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+/**
+ * Responses worth trying again: the request may succeed unchanged. Other 4xx are about the
+ * request or the state, and would fail again — except a 409 with Retry-After, a conflict the
+ * server says will pass (an upload's completion in progress in another request).
+ */
+export function isRetryableStatus(status: number, headers?: Headers): boolean {
+  return status === 408 || status === 429 || status >= 500 || (status === 409 && headers?.has('retry-after') === true);
 }
 
 const BASE_DELAY_MS = 500;

@@ -63,7 +63,7 @@ export class Transport {
       const retriesLeft = attempt < maxRetries;
       if (outcome instanceof Response) {
         if (outcome.ok) return outcome;
-        if (retriesLeft && isRetryableStatus(outcome.status)) {
+        if (retriesLeft && isRetryableStatus(outcome.status, outcome.headers)) {
           await outcome.body?.cancel().catch(() => {});
           await this.#wait(attempt + 1, outcome.headers, request.signal);
           continue;

@@ -168,6 +168,9 @@ async function resume(context: UploadContext, input: UploadSource, uploadId: str
   }
 }
 
+/** Enough retries of `complete` to outlast a crashed request's hold on it (30 s by default, Retry-After 2 s). */
+const COMPLETE_RETRIES = 30;
+
 /** Sends the parts, completes, and waits: the multipart path from the first PUT to the asset. */
 async function transfer(
   context: UploadContext,
@@ -200,7 +203,9 @@ async function transfer(
         report(part);
       },
     });
-    await context.uploads.complete(uploadId, { signal });
+    // "Being completed by another request" (a retry racing a slow first attempt, or one that
+    // crashed and whose hold must run out) answers 409 with Retry-After: retried, not final.
+    await context.uploads.complete(uploadId, { signal, maxRetries: COMPLETE_RETRIES });
   } catch (error) {
     if (signal?.aborted) throw await abandon(context, uploadId);
     // The upload stays pending: the error names it, so the caller can resume it.

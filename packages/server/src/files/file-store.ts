@@ -125,26 +125,77 @@ export class FileStore {
     options: { keepOnFailure?: ReadonlyArray<PendingFile> } = {},
   ): Promise<T> {
     const reused: PendingFile[] = [];
+    // Stored copies found not to hold the bytes their row promises, replaced by the fresh ones.
+    const replaced: string[] = [];
     let result: T;
     try {
+      for (const file of pending) {
+        const bad = await this.#replaceIfCorrupt(file);
+        if (bad) replaced.push(bad);
+      }
       result = await this.#db.transaction().execute(async (trx) => {
         reused.length = 0;
         const refs: FileRef[] = [];
         for (const file of pending) {
           const ref = await acquire(trx, file);
-          if (ref.id !== file.id) reused.push(file);
+          if (ref.storageKey !== file.storageKey) reused.push(file);
           refs.push(ref);
         }
         return work(trx, refs);
       });
     } catch (error) {
-      // Bytes the caller still needs (an upload's object, for the next attempt) stay.
-      const keep = new Set((options.keepOnFailure ?? []).map((file) => file.storageKey));
+      // Bytes the caller still needs (an upload's object, for the next attempt) stay, and so do
+      // fresh copies a row was repointed to.
+      const keep = new Set([...(options.keepOnFailure ?? []).map((file) => file.storageKey), ...(await this.#recorded(pending))]);
       await this.deleteObjects(pending.map((file) => file.storageKey).filter((key) => !keep.has(key)));
       throw error;
     }
-    await this.deleteObjects(reused.map((file) => file.storageKey));
+    await this.deleteObjects([...reused.map((file) => file.storageKey), ...replaced]);
     return result;
+  }
+
+  /** The keys among `files` that a row now records. */
+  async #recorded(files: ReadonlyArray<PendingFile>): Promise<string[]> {
+    if (files.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('files')
+      .select('storage_key')
+      .where(
+        'storage_key',
+        'in',
+        files.map((file) => file.storageKey),
+      )
+      .execute()
+      .catch(() => []);
+    return rows.map((row) => row.storage_key);
+  }
+
+  /**
+   * Deduplication trusts a stored copy only after checking it: before identical bytes are
+   * pointed at an existing file, its object is read back and must have the row's size and
+   * SHA-256. One that does not (damaged, or written to after it was hashed) is replaced by the
+   * fresh copy, which was hashed from the object itself, so the row heals for every asset that
+   * uses it. Returns the key of the bad copy, to delete once the new one is recorded.
+   */
+  async #replaceIfCorrupt(file: PendingFile): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('files').selectAll().where('sha256', '=', file.sha256).executeTakeFirst();
+    if (!row || row.storage_key === file.storageKey) return undefined;
+    if (await this.#holds(row.storage_key, row.size, row.sha256)) return undefined;
+    const result = await this.#db
+      .updateTable('files')
+      .set({ storage_key: file.storageKey, size: file.size })
+      .where('id', '=', row.id)
+      .where('storage_key', '=', row.storage_key)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0 ? row.storage_key : undefined;
+  }
+
+  /** Whether the object at `key` has exactly `size` bytes hashing to `sha256`. */
+  async #holds(key: string, size: number, sha256: string): Promise<boolean> {
+    if ((await this.#storage.size(key)) !== size) return false;
+    const hash = createHash('sha256');
+    await pipeline(await this.#storage.read(key), hash);
+    return hash.digest('hex') === sha256;
   }
 
   /** Drops one reference to each file; returns the storage keys of files no longer referenced. */

@@ -1,15 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { UrlSigner } from '../auth/url-signer.ts';
+import { PART_LINK_PURPOSE, partResource } from '../parts/receive-part.ts';
 import type { StorageBackend } from '../storage/storage.ts';
 import type { PartLinker } from '../uploads/upload.ts';
-
-export const PART_LINK_PURPOSE = 'part';
-
-/**
- * What a part URL's signature binds: the upload, the part and the upload's multipart id, so
- * that a receiver without the database (the part-receiver process) knows where the bytes go.
- */
-export const partResource = (uploadId: string, partNumber: number, multipartId: string) => `${uploadId}/${partNumber}/${multipartId}`;
 
 /**
  * Part URLs: the storage backend's presigned URL when it has one (bytes go straight to it),

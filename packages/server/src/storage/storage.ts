@@ -10,6 +10,8 @@ export interface MultipartPlan {
   readonly fileSize: number;
   readonly partsCount: number;
   readonly partSize: number;
+  /** When the upload stops taking parts (ISO-8601); a backend that receives parts itself refuses them after. */
+  readonly expiresAt?: string;
 }
 
 /** A part the backend holds: its number, byte count and ETag (MD5, quoted, as S3 gives it). */
@@ -31,6 +33,51 @@ export interface DownloadOptions {
 export interface LocalCopy {
   readonly path: string;
   release(): Promise<void>;
+}
+
+/** An object as a listing gives it, for the collector and `assetd fsck`. */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  /** When the object was last written (ms since the epoch). */
+  readonly modifiedAt: number;
+}
+
+/** A multipart upload still open in the backend. */
+export interface OpenMultipart {
+  readonly key: string;
+  readonly multipartId: string;
+  /** When it was started (ms since the epoch). */
+  readonly startedAt: number;
+}
+
+/**
+ * The capability of a backend whose parts come through assetd (the local disk): the one part
+ * endpoint (`parts/receive-part.ts`) writes them here, whether the API process or the part
+ * receiver serves it. A backend with its own part URLs (S3) has none.
+ */
+export interface PartIntake {
+  /**
+   * The plan of a multipart upload that still takes parts. Throws UnknownMultipartError once
+   * it is gone (completed, aborted, expired and swept) and MultipartSealedError while it is
+   * being completed.
+   */
+  plan(multipartId: string): Promise<MultipartPlan>;
+  /**
+   * Streams one part to the backend, computing its MD5 ETag, refusing it past `maxBytes`
+   * (PartTooLargeError). A repeated part replaces the previous one. Excludes completion: a
+   * part either lands before the upload is sealed for completion or is refused.
+   */
+  writePart(
+    multipartId: string,
+    partNumber: number,
+    body: Readable,
+    contentLength: number | undefined,
+    maxBytes: number,
+    plan: MultipartPlan,
+  ): Promise<StoredPart>;
+  /** Takes parts again after a completion that was given up (the upload went back to pending). */
+  unseal(multipartId: string): Promise<void>;
 }
 
 /**
@@ -60,7 +107,11 @@ export interface StorageBackend {
   createMultipart(key: string, plan: MultipartPlan): Promise<string>;
   /** The parts received so far, by number. */
   listParts(key: string, multipartId: string): Promise<StoredPart[]>;
-  /** Joins the parts, in order, into the object `key`; the multipart upload is gone afterwards. */
+  /**
+   * Joins exactly `parts` (as listed: numbers and ETags), in order, into the object `key`; the
+   * multipart upload is gone afterwards. Throws MultipartChangedError, leaving the upload open,
+   * when a part was replaced since it was listed or is still being received.
+   */
   completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void>;
   /** Drops a multipart upload and every part received; a missing one is not an error. */
   abortMultipart(key: string, multipartId: string): Promise<void>;
@@ -75,6 +126,12 @@ export interface StorageBackend {
    * keeps what signing needs (credentials) at hand.
    */
   presignDownload?(key: string, options: DownloadOptions): string;
+  /** Present when parts are PUT through assetd rather than to the backend's own URLs. */
+  readonly partIntake?: PartIntake;
+  /** Every object whose key starts with `prefix` (the collector's and fsck's view of storage). */
+  listObjects(prefix: string): AsyncIterable<ListedObject>;
+  /** Multipart uploads still open (started and neither completed nor aborted). */
+  listOpenMultiparts(): AsyncIterable<OpenMultipart>;
 }
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;

@@ -74,33 +74,53 @@ export class UploadRepository {
   }
 
   /**
-   * Marks the upload as being completed by this request, unless another request already is
-   * (a claim older than `staleBefore` is taken to be abandoned).
+   * Takes (or renews) the hold on a completing upload until `until`, when no one else holds it:
+   * never held, or the holder's lease ran out (it crashed or stalled). Says whether it did.
    */
-  async claimCompletion(id: string, staleBefore: string): Promise<boolean> {
+  async holdCompletion(id: string, until: string, now: string = nowIso()): Promise<boolean> {
     const result = await this.#db
       .updateTable('uploads')
-      .set({ completing_at: nowIso() })
+      .set({ completing_at: until })
       .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('completing_at', 'is', null), eb('completing_at', '<', staleBefore)]))
+      .where('status', '=', 'completing')
+      .where((eb) => eb.or([eb('completing_at', 'is', null), eb('completing_at', '<', now)]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async releaseCompletion(id: string): Promise<void> {
-    await this.#db.updateTable('uploads').set({ completing_at: null }).where('id', '=', id).execute();
+  /** Extends a hold this process has; false when it was lost (the upload moved on or was taken over). */
+  async renewCompletion(id: string, held: string, until: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('uploads')
+      .set({ completing_at: until })
+      .where('id', '=', id)
+      .where('status', '=', 'completing')
+      .where('completing_at', '=', held)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Pending uploads past their expiry, oldest first, leaving out those being completed right now. */
-  async expired(now: string, completingSince: string, limit: number): Promise<Upload[]> {
+  /** Pending uploads past their expiry, oldest first. A completing upload is never among them. */
+  async expired(now: string, limit: number): Promise<Upload[]> {
     const rows = await this.#db
       .selectFrom('uploads')
       .selectAll()
       .where('status', '=', 'pending')
       .where('expires_at', '<', now)
-      .where((eb) => eb.or([eb('completing_at', 'is', null), eb('completing_at', '<', completingSince)]))
       .orderBy('expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toUpload);
+  }
+
+  /** Completing uploads whose holder's lease ran out: the recovery sweep finishes or undoes them. */
+  async abandonedCompletions(now: string, limit: number): Promise<Upload[]> {
+    const rows = await this.#db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('status', '=', 'completing')
+      .where((eb) => eb.or([eb('completing_at', 'is', null), eb('completing_at', '<', now)]))
+      .orderBy('updated_at')
       .limit(limit)
       .execute();
     return rows.map(toUpload);

@@ -7,10 +7,11 @@ import { AppError, invalid, notFound } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
+import { MultipartChangedError, UnknownMultipartError } from '../storage/part-errors.ts';
 import type { StorageBackend, StoredPart } from '../storage/storage.ts';
 import { plainFileName } from './import/file-name.ts';
 import { checkImportUrl } from './import/safe-request.ts';
-import { MAX_PARTS, maxPartSize, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
+import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
 import {
   type PartLink,
   type PartLinker,
@@ -19,6 +20,7 @@ import {
   type UploadProvider,
   type UploadSource,
   type UploadStatus,
+  visibleStatus,
 } from './upload.ts';
 import { bareType, contentTypeFits, typesForKind, type UploadKind } from './upload-kinds.ts';
 import { UploadRepository } from './upload-repository.ts';
@@ -40,13 +42,14 @@ export interface UploadLimits {
   readonly allowedImportHosts: readonly string[];
   readonly partUrlTtlSeconds: number;
   readonly uploadTtlSeconds: number;
+  readonly completionLeaseSeconds: number;
 }
 
 /** How often a waiting request looks at the upload again: often enough to feel immediate, rare enough to cost little. */
 const WAIT_POLL_MS = 100;
 
-/** How long a completion may take before another request may try again. */
-const COMPLETION_CLAIM_MS = 15 * 60 * 1000;
+/** Rolls back a completion's transaction when another request already moved the upload on. */
+const ALREADY_COMPLETED = new Error('the upload was completed by another request');
 
 /** A name safe to show and store: only ever a label, never a path. */
 export const displayName = (name: string) => plainFileName(name) ?? 'upload';
@@ -131,7 +134,9 @@ export class UploadService {
     const plan = planParts(fileSize, parts);
     const fileId = newId('file');
     const storageKey = objectKey(fileId);
-    const multipartId = await this.#storage.createMultipart(storageKey, plan);
+    const expiresAt = new Date(Date.now() + this.#limits.uploadTtlSeconds * 1000).toISOString();
+    // The backend that receives parts itself refuses them after the upload's expiry, from its own record.
+    const multipartId = await this.#storage.createMultipart(storageKey, { ...plan, expiresAt });
     const now = nowIso();
     const id = newId('upload');
     try {
@@ -158,7 +163,7 @@ export class UploadService {
         storage_key: storageKey,
         multipart_id: multipartId,
         completing_at: null,
-        expires_at: new Date(Date.now() + this.#limits.uploadTtlSeconds * 1000).toISOString(),
+        expires_at: expiresAt,
         created_at: now,
         updated_at: now,
       });
@@ -247,8 +252,8 @@ export class UploadService {
   async waitForChange(scope: Scope, id: string, status: UploadStatus | undefined, ms: number, signal?: AbortSignal): Promise<Upload> {
     const deadline = Date.now() + ms;
     let upload = await this.#get(scope, id);
-    const from = status ?? upload.status;
-    while (upload.status === from && Date.now() < deadline && !signal?.aborted) {
+    const from = visibleStatus(status ?? upload.status);
+    while (visibleStatus(upload.status) === from && Date.now() < deadline && !signal?.aborted) {
       try {
         await sleep(Math.min(WAIT_POLL_MS, deadline - Date.now()), undefined, signal ? { signal } : undefined);
       } catch {
@@ -266,6 +271,9 @@ export class UploadService {
   #requirePendingMultipart(upload: Upload): void {
     if (upload.source !== 'multipart' || !upload.multipartId) {
       throw new AppError('UPLOAD_STATE', `Upload "${upload.id}" is a ${upload.source} import: it has no parts`);
+    }
+    if (upload.status === 'completing') {
+      throw new AppError('UPLOAD_COMPLETING', `Upload "${upload.id}" is being completed: it takes no more parts`, { retryAfterSeconds: 2 });
     }
     if (upload.status !== 'pending') {
       throw new AppError('UPLOAD_STATE', `Upload "${upload.id}" is ${upload.status}: it no longer takes parts`);
@@ -299,52 +307,156 @@ export class UploadService {
     return { upload, parts: await this.#storage.listParts(upload.storageKey, upload.multipartId as string) };
   }
 
-  /** The largest body part n may have, for the part endpoint. */
-  maxPartBytes(upload: Upload, partNumber: number): number {
-    return maxPartSize(this.#plan(upload), partNumber);
+  /**
+   * `action: complete`. Records the intent (`completing`) before storage joins anything, then
+   * checks the parts, joins them and queues validation. Idempotent: calling it again returns
+   * the upload as it is, finishes a completion that a crashed or failed request left behind, or
+   * — while another request is completing it — answers UPLOAD_COMPLETING, which is worth retrying.
+   */
+  async complete(scope: Scope, id: string): Promise<Upload> {
+    let upload = await this.#get(scope, id);
+    if (upload.source !== 'multipart' || !upload.multipartId) return upload;
+    if (upload.status === 'pending') {
+      if (Date.parse(upload.expiresAt) <= Date.now()) {
+        throw new AppError('UPLOAD_STATE', `Upload "${id}" has expired before it was completed: create a new upload`);
+      }
+      const until = this.#leaseUntil();
+      if (await this.#repo.transition(id, ['pending'], { status: 'completing', completing_at: until })) {
+        await this.#finishCompletion({ ...upload, status: 'completing' }, until);
+        return this.#get(scope, id);
+      }
+      upload = await this.#get(scope, id);
+    }
+    if (upload.status !== 'completing') return upload;
+    const until = this.#leaseUntil();
+    if (!(await this.#repo.holdCompletion(id, until))) {
+      throw new AppError('UPLOAD_COMPLETING', `Upload "${id}" is being completed by another request: retry in a moment`, {
+        retryAfterSeconds: 2,
+      });
+    }
+    await this.#finishCompletion(upload, until);
+    return this.#get(scope, id);
   }
 
-  /** For the signed part endpoint, which is authorised by its signature rather than a key. */
-  async pendingForPart(id: string, partNumber: number): Promise<Upload> {
-    const upload = await this.#repo.find(null, id);
-    if (!upload) throw notFound('UPLOAD_NOT_FOUND', 'Upload', id);
-    this.#requirePendingMultipart(upload);
-    if (Date.parse(upload.expiresAt) <= Date.now()) throw new AppError('UPLOAD_STATE', `Upload "${id}" has expired: create a new upload`);
-    if (partNumber > (upload.partsCount ?? 1)) throw invalid(`part ${partNumber} is outside this upload's ${upload.partsCount} parts`);
-    return upload;
+  #leaseUntil(): string {
+    return new Date(Date.now() + this.#limits.completionLeaseSeconds * 1000).toISOString();
   }
 
   /**
-   * `action: complete`. Checks the parts, joins them, and queues validation. Calling it again
-   * returns the upload as it is; while another request is completing it, the caller is told so.
+   * Finishes a completing upload this process holds, from wherever the last attempt stopped:
+   * the object already there with the planned size means storage completed (a crash, a failed
+   * database write, or on S3 a CompleteMultipartUpload whose reply was lost); else the parts are
+   * checked and joined. Part problems reopen the upload (`pending`) for the client to fix;
+   * neither path ever deletes the object.
    */
-  async complete(scope: Scope, id: string): Promise<Upload> {
-    const upload = await this.#get(scope, id);
-    if (upload.status !== 'pending') return upload;
-    if (upload.source !== 'multipart' || !upload.multipartId) return upload;
-    const staleBefore = new Date(Date.now() - COMPLETION_CLAIM_MS).toISOString();
-    if (!(await this.#repo.claimCompletion(id, staleBefore))) {
-      const now = await this.#get(scope, id);
-      if (now.status !== 'pending') return now;
-      throw new AppError('UPLOAD_STATE', `Upload "${id}" is being completed by another request: poll GET /v1/uploads/${id}`);
-    }
+  async #finishCompletion(upload: Upload, heldUntil: string): Promise<void> {
+    const { id, storageKey } = upload;
+    const multipartId = upload.multipartId as string;
+    const plan = this.#plan(upload);
+    let held = heldUntil;
+    // Renewed while storage works (a join of a large file takes a while), so no one takes it over.
+    const renewal = setInterval(
+      () => {
+        const next = this.#leaseUntil();
+        void this.#repo.renewCompletion(id, held, next).then(
+          (ok) => {
+            if (ok) held = next;
+          },
+          () => {},
+        );
+      },
+      Math.max(250, (this.#limits.completionLeaseSeconds * 1000) / 3),
+    );
+    renewal.unref();
     try {
-      const parts = await this.#storage.listParts(upload.storageKey, upload.multipartId);
-      const problems = partProblems(this.#plan(upload), parts);
-      if (problems.length > 0) {
-        throw new AppError('UPLOAD_NOT_COMPLETABLE', `The upload cannot be completed: ${problems.join('; ')}`, { problems });
+      let done = await this.#objectComplete(storageKey, plan.fileSize);
+      let parts: StoredPart[] = [];
+      if (!done) {
+        try {
+          parts = await this.#storage.listParts(storageKey, multipartId);
+        } catch (error) {
+          if (!(error instanceof UnknownMultipartError)) throw error;
+          // Gone: completed by an attempt that died after, or lost (then the upload cannot be saved).
+          done = await this.#objectComplete(storageKey, plan.fileSize);
+          if (!done) {
+            await this.#end(upload, ['completing'], 'The uploaded parts were lost before they could be joined: upload the file again');
+            throw new AppError('UPLOAD_STATE', `Upload "${id}" lost its parts before they were joined: upload the file again`);
+          }
+        }
       }
-      await this.#storage.completeMultipart(upload.storageKey, upload.multipartId, parts);
-    } catch (error) {
-      await this.#repo.releaseCompletion(id);
-      throw error;
+      if (!done) {
+        const problems = partProblems(plan, parts);
+        if (problems.length > 0) {
+          await this.#reopen(upload);
+          throw new AppError('UPLOAD_NOT_COMPLETABLE', `The upload cannot be completed: ${problems.join('; ')}`, { problems });
+        }
+        try {
+          await this.#storage.completeMultipart(storageKey, multipartId, parts);
+        } catch (error) {
+          if (error instanceof MultipartChangedError) {
+            await this.#reopen(upload);
+            throw new AppError('UPLOAD_STATE', `Upload "${id}" cannot be completed now: ${error.message}`);
+          }
+          // Completed all the same (S3 finished a request whose reply was lost): carry on.
+          if (!(await this.#objectComplete(storageKey, plan.fileSize))) throw error;
+        }
+      } else {
+        // Storage completed before a crash: whatever is left of the multipart upload goes.
+        await this.#storage.abortMultipart(storageKey, multipartId).catch(() => {});
+      }
+      const moved = await this.#db
+        .transaction()
+        .execute(async (trx) => {
+          const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id });
+          const won = await this.#repo.transition(
+            id,
+            ['completing'],
+            { status: 'validating', job_id: jobId, multipart_id: null, completing_at: null },
+            trx,
+          );
+          // Another holder (this one's lease ran out under load) finished first: keep its job only.
+          if (!won) throw ALREADY_COMPLETED;
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error === ALREADY_COMPLETED) return false;
+          throw error;
+        });
+      if (moved) this.#onQueued();
+    } finally {
+      clearInterval(renewal);
     }
-    await this.#db.transaction().execute(async (trx) => {
-      const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id });
-      await this.#repo.transition(id, ['pending'], { status: 'validating', job_id: jobId, multipart_id: null, completing_at: null }, trx);
-    });
-    this.#onQueued();
-    return this.#get(scope, id);
+  }
+
+  async #objectComplete(storageKey: string, fileSize: number): Promise<boolean> {
+    return (await this.#storage.size(storageKey)) === fileSize;
+  }
+
+  /** Back to pending, for the client to fix its parts and complete again. */
+  async #reopen(upload: Upload): Promise<void> {
+    await this.#repo.transition(upload.id, ['completing'], { status: 'pending', completing_at: null });
+    // A completion that died after sealing the parts must not leave them refusing PUTs.
+    if (upload.multipartId) await this.#storage.partIntake?.unseal(upload.multipartId);
+  }
+
+  /**
+   * Finishes (or undoes) completions whose holder died or stalled past its lease: a restart or
+   * any process's sweep picks them up. Safe in several processes at once: each takes its hold.
+   */
+  async recoverCompletions(limit = 100): Promise<number> {
+    let recovered = 0;
+    for (const upload of await this.#repo.abandonedCompletions(nowIso(), limit)) {
+      const until = this.#leaseUntil();
+      if (!(await this.#repo.holdCompletion(upload.id, until))) continue;
+      try {
+        await this.#finishCompletion(upload, until);
+        recovered++;
+      } catch (error) {
+        // Reopened for the client (part problems) or left for the next sweep (storage unreachable).
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
+    return recovered;
   }
 
   /** Abandons a pending upload: its parts are deleted and it ends failed. */
@@ -353,24 +465,23 @@ export class UploadService {
     if (upload.status !== 'pending') {
       throw new AppError('UPLOAD_STATE', `Upload "${id}" is ${upload.status}: only a pending upload can be aborted`);
     }
-    await this.#end(upload, 'The upload was aborted by the client');
+    await this.#end(upload, ['pending'], 'The upload was aborted by the client');
     return this.#get(scope, id);
   }
 
   /** Ends pending uploads whose time ran out and deletes their bytes; safe to run in several processes. */
   async sweepExpired(limit = 100): Promise<number> {
     let swept = 0;
-    // An upload whose parts are being joined right now is left to its complete request.
-    const completingSince = new Date(Date.now() - COMPLETION_CLAIM_MS).toISOString();
-    for (const upload of await this.#repo.expired(nowIso(), completingSince, limit)) {
-      if (await this.#end(upload, 'The upload expired before it was completed: create a new upload')) swept++;
+    // Only pending ones: a completing upload is finished by its recovery, never deleted.
+    for (const upload of await this.#repo.expired(nowIso(), limit)) {
+      if (await this.#end(upload, ['pending'], 'The upload expired before it was completed: create a new upload')) swept++;
     }
     return swept;
   }
 
-  async #end(upload: Upload, message: string): Promise<boolean> {
+  async #end(upload: Upload, from: readonly UploadStatus[], message: string): Promise<boolean> {
     // The conditional update decides which process does it; only the winner deletes bytes.
-    const won = await this.#repo.transition(upload.id, ['pending'], { status: 'failed', error_message: message, completing_at: null });
+    const won = await this.#repo.transition(upload.id, from, { status: 'failed', error_message: message, completing_at: null });
     if (!won) return false;
     if (upload.multipartId) await this.#storage.abortMultipart(upload.storageKey, upload.multipartId).catch(() => {});
     await this.#storage.delete(upload.storageKey).catch(() => {});

@@ -1,8 +1,18 @@
 import type { AssetOptions } from '../assets/asset-service.ts';
 import type { UploadKind } from './upload-kinds.ts';
 
-export const UPLOAD_STATUSES = ['pending', 'validating', 'validated', 'imported', 'failed', 'complete'] as const;
+/**
+ * `completing` is the intent recorded before storage joins the parts (with its target key,
+ * the upload's `storageKey`): whoever finds it later can finish or undo the completion.
+ */
+export const UPLOAD_STATUSES = ['pending', 'completing', 'validating', 'validated', 'imported', 'failed', 'complete'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+/**
+ * The status clients see: spec 001 has no `completing`, and to a client an upload being
+ * completed is still pending (its complete request has not answered yet).
+ */
+export const visibleStatus = (status: UploadStatus): UploadStatus => (status === 'completing' ? 'pending' : status);
 
 export type UploadSource = 'multipart' | 'url' | 'huggingface' | 'civitai';
 export type UploadProvider = 'huggingface' | 'civitai' | 'other';

@@ -71,6 +71,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const body: ErrorBody = { code: error.code, message: error.message, requestId: request.id };
     if (error.details) body.details = error.details;
     if (error.status === 401) reply.header('www-authenticate', 'Basic realm="assetd"');
+    // A conflict that passes by itself (a completion in progress): the client is told when to retry.
+    if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     // Answered before the body was read to its end (too large, refused early): the rest of it
     // is still on the wire, so the connection cannot be reused for another request.
     if (!request.raw.complete) reply.header('connection', 'close');

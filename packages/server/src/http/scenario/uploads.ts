@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import type { Container } from '../../container.ts';
-import { type PartLink, UPLOAD_STATUSES, type Upload } from '../../uploads/upload.ts';
+import { type PartLink, UPLOAD_STATUSES, type Upload, visibleStatus } from '../../uploads/upload.ts';
 import { UPLOAD_KINDS } from '../../uploads/upload-kinds.ts';
 import { partLinker } from '../part-links.ts';
 import { requireScope } from '../plugins/auth.ts';
@@ -68,7 +68,7 @@ export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
     kind: upload.kind,
     ownerId: upload.projectId,
     source: upload.source,
-    status: upload.status,
+    status: visibleStatus(upload.status),
     updatedAt: upload.updatedAt,
     ...(upload.assetOptions ? { assetOptions: upload.assetOptions } : {}),
     ...(upload.contentType ? { contentType: upload.contentType } : {}),

@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomToken } from '../../lib/ids.ts';
-import type { MultipartPlan, StoredPart } from '../storage.ts';
+import { MultipartChangedError, MultipartSealedError, PartTooLargeError, UnknownMultipartError } from '../part-errors.ts';
+import type { MultipartPlan, OpenMultipart, PartIntake, StoredPart } from '../storage.ts';
 
 /** 1 MiB write buffers: the 16 KiB default halves throughput (DESIGN.md §7). */
 const BUFFER = 1024 * 1024;
+
+/** How long completion waits for part PUTs already under way before it gives up (the upload stays open). */
+const WRITER_WAIT_MS = 10_000;
 
 /** What is known of one received part, kept beside it. */
 interface PartRecord extends StoredPart {
@@ -16,27 +22,47 @@ interface PartRecord extends StoredPart {
   readonly inPlace: boolean;
 }
 
-export class PartTooLargeError extends Error {
-  readonly limit: number;
+/** The plan as kept in the folder, with the object key it will become (for the collector). */
+interface StoredPlan extends MultipartPlan {
+  readonly key?: string;
+}
 
-  constructor(limit: number) {
-    super(`part larger than ${limit} bytes`);
-    this.limit = limit;
+const MULTIPART_ID = /^[A-Za-z0-9]{24}$/;
+const WRITER = /^writer-(\d+)-[A-Za-z0-9]+$/;
+/** Present once completion has begun: a part PUT that sees it is refused before it opens a file. */
+const SEAL = 'sealed';
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+const gone = () => new UnknownMultipartError('this multipart upload no longer exists');
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists under another user. ESRCH: it died (a crashed part PUT's registration).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-export class UnknownMultipartError extends Error {}
-
-const MULTIPART_ID = /^[A-Za-z0-9]{24}$/;
+const samePart = (a: StoredPart, b: StoredPart) => a.number === b.number && a.size === b.size && a.etag === b.etag;
 
 /**
- * Multipart uploads on local disk. A part whose length matches the planned split is written
- * straight into the final file at its offset, so completing needs no copy; a part of another
- * length is kept apart and joined at completion. Each part's size and MD5 ETag are recorded
- * in a small JSON file next to it, written after the bytes, so a part is listed only once
- * it is whole.
+ * Multipart uploads on local disk, one folder each. A part whose length matches the planned
+ * split is written straight into the final file (`data`) at its offset, so completing needs no
+ * copy; a part of another length is kept apart and joined at completion. Each part's size and
+ * MD5 ETag are recorded in a small JSON file next to it, written after the bytes, so a part is
+ * listed only once it is whole.
+ *
+ * Part writes and completion exclude each other across processes (the API and the part
+ * receiver share the folder) with two kinds of files: a writer registers itself
+ * (`writer-<pid>-<token>`) before it checks for the seal, and completion writes the seal before
+ * it looks for writers. Whichever comes second sees the other: a writer that finds the seal
+ * leaves without opening anything, and completion waits for the writers it finds (or for their
+ * process to be gone) before it lists the parts. So no file a writer may still hold open is
+ * ever renamed into, or read for, the final object.
  */
-export class LocalMultipart {
+export class LocalMultipart implements PartIntake {
   readonly #root: string;
 
   constructor(root: string) {
@@ -48,11 +74,12 @@ export class LocalMultipart {
     return path.join(this.#root, multipartId);
   }
 
-  async create(plan: MultipartPlan): Promise<string> {
+  async create(plan: MultipartPlan, key?: string): Promise<string> {
     const id = randomToken(24);
     const dir = this.#dir(id);
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'plan.json'), JSON.stringify(plan));
+    const stored: StoredPlan = { ...plan, ...(key ? { key } : {}) };
+    await writeFile(path.join(dir, 'plan.json'), JSON.stringify(stored));
     // A sparse file of the final size: parts land at their offsets in any order.
     const data = await open(path.join(dir, 'data'), 'w');
     await data.truncate(plan.fileSize);
@@ -60,36 +87,61 @@ export class LocalMultipart {
     return id;
   }
 
-  /** The plan a multipart upload was created with; UnknownMultipartError once it is gone. */
-  plan(multipartId: string): Promise<MultipartPlan> {
-    return this.#plan(this.#dir(multipartId));
+  /** The plan of an upload that still takes parts. */
+  async plan(multipartId: string): Promise<MultipartPlan> {
+    const dir = this.#dir(multipartId);
+    const plan = await this.#plan(dir);
+    if (await exists(path.join(dir, SEAL))) throw new MultipartSealedError('this multipart upload is being completed');
+    return plan;
   }
 
-  async #plan(dir: string): Promise<MultipartPlan> {
+  async #plan(dir: string): Promise<StoredPlan> {
     try {
-      return JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as MultipartPlan;
+      return JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as StoredPlan;
     } catch {
-      throw new UnknownMultipartError('this multipart upload no longer exists');
+      throw gone();
     }
   }
 
-  /**
-   * Streams one part to disk, computing its MD5 on the way, and refuses it past `maxBytes`.
-   * A repeated part replaces the previous one; until the new one is whole, the part is absent.
-   * A caller that has just read the upload's plan passes it, so the hot path reads it once.
-   */
   async writePart(
     multipartId: string,
     partNumber: number,
     body: Readable,
     contentLength: number | undefined,
     maxBytes: number,
-    knownPlan?: MultipartPlan,
+    plan: MultipartPlan,
   ): Promise<StoredPart> {
     const dir = this.#dir(multipartId);
-    const plan = knownPlan ?? (await this.#plan(dir));
     if (contentLength !== undefined && contentLength > maxBytes) throw new PartTooLargeError(maxBytes);
+    const registration = path.join(dir, `writer-${process.pid}-${randomToken(8)}`);
+    try {
+      await writeFile(registration, '', { flag: 'wx' });
+    } catch (error) {
+      if (isMissing(error)) throw gone();
+      throw error;
+    }
+    try {
+      if (await exists(path.join(dir, SEAL))) throw new MultipartSealedError('this multipart upload is being completed');
+      return await this.#write(dir, partNumber, body, contentLength, maxBytes, plan);
+    } catch (error) {
+      // The folder went away under the write: the upload was completed, aborted or swept.
+      if (isMissing(error)) throw gone();
+      throw error;
+    } finally {
+      await rm(registration, { force: true });
+    }
+  }
+
+  async #write(
+    dir: string,
+    partNumber: number,
+    body: Readable,
+    contentLength: number | undefined,
+    maxBytes: number,
+    plan: MultipartPlan,
+  ): Promise<StoredPart> {
     const recordPath = path.join(dir, `part-${partNumber}.json`);
+    // Until the new bytes are whole, the part is absent (a completion in between would see it missing).
     await rm(recordPath, { force: true });
     const planned = partNumber < plan.partsCount ? plan.partSize : plan.fileSize - (plan.partsCount - 1) * plan.partSize;
     const inPlace = contentLength === planned;
@@ -109,13 +161,17 @@ export class LocalMultipart {
     const temporary = `${separate}.${randomToken(8)}.tmp`;
     const target = inPlace
       ? createWriteStream(path.join(dir, 'data'), { flags: 'r+', start: (partNumber - 1) * plan.partSize, highWaterMark: BUFFER })
-      : createWriteStream(temporary, { highWaterMark: BUFFER });
+      : createWriteStream(temporary, { flags: 'wx', highWaterMark: BUFFER });
     try {
       await pipeline(body, meter, target);
       if (contentLength !== undefined && size !== contentLength) throw new Error(`the body ended after ${size} of ${contentLength} bytes`);
     } catch (error) {
       await rm(temporary, { force: true });
       throw error;
+    } finally {
+      // The descriptor is closed before the registration goes (the caller removes it after this
+      // returns): completion must never find a file still open for writing.
+      if (!target.closed) await once(target, 'close');
     }
     if (inPlace) await rm(separate, { force: true });
     else await rename(temporary, separate);
@@ -131,7 +187,7 @@ export class LocalMultipart {
     try {
       names = await readdir(dir);
     } catch {
-      throw new UnknownMultipartError('this multipart upload no longer exists');
+      throw gone();
     }
     const records: PartRecord[] = [];
     for (const name of names) {
@@ -149,17 +205,58 @@ export class LocalMultipart {
     return (await this.#records(this.#dir(multipartId))).map(({ number, size, etag }) => ({ number, size, etag }));
   }
 
-  /** Produces the whole file at `target`: a rename when every part sits in place, else a join. */
-  async complete(multipartId: string, target: string): Promise<void> {
+  /** Waits (bounded) until no live process is writing a part; registrations of dead processes are dropped. */
+  async #drainWriters(dir: string): Promise<void> {
+    const deadline = Date.now() + WRITER_WAIT_MS;
+    for (;;) {
+      let live = 0;
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const match = WRITER.exec(name);
+        if (!match) continue;
+        if (processAlive(Number(match[1]))) live++;
+        else await rm(path.join(dir, name), { force: true });
+      }
+      if (live === 0) return;
+      if (Date.now() >= deadline) {
+        throw new MultipartChangedError('a part is still being uploaded: complete the upload once every part PUT has ended');
+      }
+      await sleep(25);
+    }
+  }
+
+  /**
+   * Produces the whole file at `target` from exactly `expected` (as listed before): a rename
+   * when every part sits in place, else a join into a fresh file, then a rename. Seals the
+   * upload first; when the parts turn out to differ, unseals it and throws MultipartChangedError.
+   * Safe to call again after a crash at any point.
+   */
+  async complete(multipartId: string, target: string, expected: readonly StoredPart[]): Promise<void> {
     const dir = this.#dir(multipartId);
     const plan = await this.#plan(dir);
-    const records = await this.#records(dir);
-    const data = path.join(dir, 'data');
+    // A completion that renamed the file and then died: only the folder is left to remove.
+    if ((await stat(target).catch(() => undefined))?.size === plan.fileSize) {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    const seal = path.join(dir, SEAL);
+    await writeFile(seal, '');
+    let records: PartRecord[];
+    try {
+      await this.#drainWriters(dir);
+      records = await this.#records(dir);
+      if (records.length !== expected.length || records.some((record, i) => !samePart(record, expected[i] as StoredPart))) {
+        throw new MultipartChangedError('a part was replaced while the upload was being completed: complete it again');
+      }
+    } catch (error) {
+      await rm(seal, { force: true });
+      throw error;
+    }
     await mkdir(path.dirname(target), { recursive: true });
+    const data = path.join(dir, 'data');
     if (records.every((record) => record.inPlace)) {
       await rename(data, target);
     } else {
-      const joined = path.join(dir, 'joined');
+      const joined = path.join(dir, `joined.${randomToken(8)}`);
       const out = createWriteStream(joined, { highWaterMark: BUFFER });
       for (const record of records) {
         const source = record.inPlace
@@ -177,7 +274,40 @@ export class LocalMultipart {
     await rm(dir, { recursive: true, force: true });
   }
 
+  async unseal(multipartId: string): Promise<void> {
+    await rm(path.join(this.#dir(multipartId), SEAL), { force: true });
+  }
+
   async abort(multipartId: string): Promise<void> {
     await rm(this.#dir(multipartId), { recursive: true, force: true });
+  }
+
+  /** Every multipart folder, open or half-removed, with when it was started. */
+  async *list(): AsyncIterable<OpenMultipart> {
+    let names: string[];
+    try {
+      names = await readdir(this.#root);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!MULTIPART_ID.test(name)) continue;
+      const dir = path.join(this.#root, name);
+      // plan.json is written once, at creation; a folder without one was never whole.
+      const info = (await stat(path.join(dir, 'plan.json')).catch(() => undefined)) ?? (await stat(dir).catch(() => undefined));
+      if (!info) continue;
+      const plan = await this.#plan(dir).catch(() => undefined);
+      yield { key: plan?.key ?? '', multipartId: name, startedAt: info.mtimeMs };
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
   }
 }

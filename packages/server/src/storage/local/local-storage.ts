@@ -1,9 +1,18 @@
-import { createReadStream } from 'node:fs';
-import { access, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, type Dirent } from 'node:fs';
+import { access, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomToken } from '../../lib/ids.ts';
-import { assertSafeKey, type ByteRange, type LocalCopy, type MultipartPlan, type StorageBackend, type StoredPart } from '../storage.ts';
+import {
+  assertSafeKey,
+  type ByteRange,
+  type ListedObject,
+  type LocalCopy,
+  type MultipartPlan,
+  type OpenMultipart,
+  type StorageBackend,
+  type StoredPart,
+} from '../storage.ts';
 import { LocalMultipart } from './local-multipart.ts';
 
 /** 1 MiB reads: the default 64 KiB costs throughput on large files (DESIGN.md §7). */
@@ -11,12 +20,12 @@ const READ_BUFFER = 1024 * 1024;
 
 export class LocalStorage implements StorageBackend {
   readonly #root: string;
-  /** Parts arrive through this server and are kept here until the upload completes. */
-  readonly parts: LocalMultipart;
+  /** Parts arrive through assetd (the API or the part receiver) and are kept here until the upload completes. */
+  readonly partIntake: LocalMultipart;
 
   constructor(root: string) {
     this.#root = path.resolve(root);
-    this.parts = new LocalMultipart(path.join(this.#root, 'multipart'));
+    this.partIntake = new LocalMultipart(path.join(this.#root, 'multipart'));
   }
 
   #path(key: string): string {
@@ -92,19 +101,47 @@ export class LocalStorage implements StorageBackend {
 
   async createMultipart(key: string, plan: MultipartPlan): Promise<string> {
     assertSafeKey(key);
-    return this.parts.create(plan);
+    return this.partIntake.create(plan, key);
   }
 
   listParts(_key: string, multipartId: string): Promise<StoredPart[]> {
-    return this.parts.listParts(multipartId);
+    return this.partIntake.listParts(multipartId);
   }
 
-  completeMultipart(key: string, multipartId: string): Promise<void> {
-    return this.parts.complete(multipartId, this.#path(key));
+  completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void> {
+    return this.partIntake.complete(multipartId, this.#path(key), parts);
   }
 
   abortMultipart(_key: string, multipartId: string): Promise<void> {
-    return this.parts.abort(multipartId);
+    return this.partIntake.abort(multipartId);
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ListedObject> {
+    // Walks the folders under the prefix; keys are the paths below the root, with '/' separators.
+    const pending = [prefix.replace(/\/+$/, '')];
+    while (pending.length > 0) {
+      const relative = pending.pop() as string;
+      const dir = path.join(this.#root, relative);
+      if (!dir.startsWith(this.#root + path.sep)) continue;
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        const key = `${relative}/${entry.name}`;
+        if (entry.isDirectory()) pending.push(key);
+        else if (entry.isFile()) {
+          const info = await stat(path.join(dir, entry.name)).catch(() => undefined);
+          if (info) yield { key, size: info.size, modifiedAt: info.mtimeMs };
+        }
+      }
+    }
+  }
+
+  listOpenMultiparts(): AsyncIterable<OpenMultipart> {
+    return this.partIntake.list();
   }
 
   async presignPart(): Promise<string | undefined> {

@@ -12,6 +12,8 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -20,7 +22,17 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { randomToken } from '../../lib/ids.ts';
-import { assertSafeKey, type ByteRange, type DownloadOptions, type LocalCopy, type StorageBackend, type StoredPart } from '../storage.ts';
+import { MultipartChangedError, UnknownMultipartError } from '../part-errors.ts';
+import {
+  assertSafeKey,
+  type ByteRange,
+  type DownloadOptions,
+  type ListedObject,
+  type LocalCopy,
+  type OpenMultipart,
+  type StorageBackend,
+  type StoredPart,
+} from '../storage.ts';
 import { presignGetObject, type SigningCredentials } from './download-signer.ts';
 
 export interface S3StorageOptions {
@@ -199,9 +211,12 @@ export class S3Storage implements StorageBackend {
     let marker: string | undefined;
     // At most 1,000 parts a page; an upload has up to 10,000.
     for (;;) {
-      const page = await this.#client.send(
-        new ListPartsCommand({ ...this.#object(key), UploadId: multipartId, ...(marker ? { PartNumberMarker: marker } : {}) }),
-      );
+      const page = await this.#client
+        .send(new ListPartsCommand({ ...this.#object(key), UploadId: multipartId, ...(marker ? { PartNumberMarker: marker } : {}) }))
+        .catch((error: unknown) => {
+          if (isMissing(error)) throw new UnknownMultipartError('this multipart upload no longer exists');
+          throw error;
+        });
       for (const part of page.Parts ?? []) {
         parts.push({ number: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
       }
@@ -212,13 +227,72 @@ export class S3Storage implements StorageBackend {
   }
 
   async completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void> {
-    await this.#client.send(
-      new CompleteMultipartUploadCommand({
-        ...this.#object(key),
-        UploadId: multipartId,
-        MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
-      }),
-    );
+    try {
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          ...this.#object(key),
+          UploadId: multipartId,
+          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
+        }),
+      );
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      // A part was PUT again since it was listed: its ETag no longer matches.
+      if (name === 'InvalidPart' || name === 'InvalidPartOrder')
+        throw new MultipartChangedError(`the parts changed while completing (${name})`);
+      // Also what a retried request gets when S3 finished the first one but its reply was lost:
+      // the caller tells the two apart by looking for the object.
+      if (isMissing(error)) throw new UnknownMultipartError('this multipart upload no longer exists');
+      throw error;
+    }
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ListedObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({
+          Bucket: this.#options.bucket,
+          Prefix: `${this.#options.prefix}${prefix}`,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        yield {
+          key: object.Key.slice(this.#options.prefix.length),
+          size: object.Size ?? 0,
+          modifiedAt: object.LastModified?.getTime() ?? Date.now(),
+        };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async *listOpenMultiparts(): AsyncIterable<OpenMultipart> {
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    for (;;) {
+      const page = await this.#client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.#options.bucket,
+          Prefix: this.#options.prefix,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(idMarker ? { UploadIdMarker: idMarker } : {}),
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        yield {
+          key: upload.Key.slice(this.#options.prefix.length),
+          multipartId: upload.UploadId,
+          startedAt: upload.Initiated?.getTime() ?? Date.now(),
+        };
+      }
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      idMarker = page.NextUploadIdMarker;
+    }
   }
 
   async abortMultipart(key: string, multipartId: string): Promise<void> {

@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newId, randomToken } from '../src/lib/ids.ts';
+import { announceSkips, DATABASES, removeTestBucket, STORAGES } from './helpers/databases.ts';
+import { makeWav } from './helpers/media.ts';
+
+announceSkips();
+
+/**
+ * SIGKILL of the API at a random moment of `complete` (issue #10.1): after a restart and a
+ * retry of `complete`, every upload ends imported with the SHA-256 of the bytes sent, none lost.
+ * Run against the embedded deployment (SQLite, local disk) and PostgreSQL + S3.
+ */
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/src/main.ts');
+const ROUNDS = 5;
+const MiB = 1024 * 1024;
+
+const postgres = DATABASES.find((target) => target.name === 'postgres');
+const s3 = STORAGES.find((target) => target.name === 's3');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Deployment {
+  readonly name: string;
+  readonly skipReason: string | undefined;
+  env(): Promise<Record<string, string>>;
+  cleanup(): Promise<void>;
+}
+
+const workDirs: string[] = [];
+const deployments: Deployment[] = [
+  {
+    name: 'embedded (SQLite, local disk)',
+    skipReason: undefined,
+    async env() {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-crash-'));
+      workDirs.push(dir);
+      return { ASSETD_DATA_DIR: dir };
+    },
+    async cleanup() {},
+  },
+  (() => {
+    const database = `assetd_crash_${randomToken(10).toLowerCase()}`;
+    const bucket = `crash-${randomToken(10).toLowerCase()}`;
+    return {
+      name: 'PostgreSQL + S3',
+      skipReason: postgres?.skipReason ?? s3?.skipReason,
+      async env() {
+        const admin = new pg.Client({ connectionString: postgres?.url });
+        await admin.connect();
+        await admin.query(`create database ${database}`);
+        await admin.end();
+        const url = new URL(postgres?.url as string);
+        url.pathname = `/${database}`;
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-crash-'));
+        workDirs.push(dir);
+        return {
+          ASSETD_DATA_DIR: dir,
+          ASSETD_DATABASE_URL: url.toString(),
+          ASSETD_STORAGE: 's3',
+          ASSETD_S3_BUCKET: bucket,
+          ASSETD_S3_ENDPOINT: s3?.endpoint as string,
+          ASSETD_S3_FORCE_PATH_STYLE: 'true',
+          ASSETD_S3_REGION: 'us-east-1',
+          ASSETD_S3_CREATE_BUCKET: 'true',
+        };
+      },
+      async cleanup() {
+        if (postgres?.url) {
+          const admin = new pg.Client({ connectionString: postgres.url });
+          await admin.connect();
+          await admin.query(`drop database if exists ${database} with (force)`);
+          await admin.end();
+        }
+        if (s3?.endpoint) await removeTestBucket(s3.endpoint, bucket).catch(() => {});
+      },
+    };
+  })(),
+];
+
+const children = new Set<ChildProcess>();
+
+afterAll(async () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  await Promise.all(deployments.map((d) => d.cleanup().catch(() => {})));
+  await Promise.all(workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
+  it.skipIf(deployment.skipReason)(`imports every upload with the right SHA-256 after ${ROUNDS} kills`, { timeout: 600_000 }, async () => {
+    const key = { id: newId('key'), secret: `sk_${randomToken(32)}` };
+    const authorization = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      ...(await deployment.env()),
+      PORT: String(port),
+      ASSETD_API_KEY: key.id,
+      ASSETD_API_SECRET: key.secret,
+      ASSETD_SIGNING_SECRET: randomToken(40),
+      // A dead request's hold on a completion runs out quickly, so the retry takes it over.
+      ASSETD_COMPLETION_LEASE_SECONDS: '1',
+      ASSETD_LOG_LEVEL: 'warn',
+    };
+    const output: string[] = [];
+    let child: ChildProcess;
+    const start = async () => {
+      child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      for (let i = 0; i < 600; i++) {
+        if (child.exitCode !== null) throw new Error(`assetd exited: ${output.join('')}`);
+        if (
+          await fetch(`${base}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return;
+        await pause(50);
+      }
+      throw new Error(`assetd did not become ready: ${output.join('')}`);
+    };
+    const kill = async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    };
+    const api = async (method: string, url: string, body?: unknown) => {
+      const response = await fetch(`${base}${url}`, {
+        method,
+        headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+      return { status: response.status, body: (await response.json()) as any };
+    };
+
+    await start();
+    const results: Array<{ sent: string; stored: string; killedAfterMs: number }> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const wav = makeWav(11 * MiB, round + 7);
+      const created = await api('POST', '/v1/uploads', {
+        fileName: 'c.wav',
+        contentType: 'audio/wav',
+        kind: 'audio',
+        parts: 2,
+        fileSize: wav.length,
+      });
+      expect(created.status).toBe(200);
+      const upload = created.body.upload;
+      // Odd rounds split otherwise than planned, so local completion joins (a longer window) instead of renaming.
+      const cut = round % 2 === 0 ? Math.ceil(wav.length / 2) : 6 * MiB;
+      for (const [i, bytes] of [wav.subarray(0, cut), wav.subarray(cut)].entries()) {
+        const response = await fetch(upload.parts[i].url, { method: 'PUT', body: bytes });
+        expect(response.status).toBe(200);
+      }
+      // Kill at a random moment of the completion: before, during or after storage joins the parts.
+      const killedAfterMs = Math.floor(Math.random() * 60);
+      const completing = fetch(`${base}/v1/uploads/${upload.id}/action`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'complete' }),
+      }).catch(() => undefined);
+      await pause(killedAfterMs);
+      await kill();
+      await completing;
+      await start();
+      // The client retries complete until it is answered (a dead request's hold runs out first).
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        const retried = await api('POST', `/v1/uploads/${upload.id}/action`, { action: 'complete' });
+        status = retried.status;
+        if (status !== 200) {
+          expect(retried.body.code).toBe('UPLOAD_COMPLETING');
+          await pause(200);
+        }
+      }
+      expect(status).toBe(200);
+      let final = (await api('GET', `/v1/uploads/${upload.id}`)).body.upload;
+      for (let i = 0; i < 600 && final.status !== 'imported' && final.status !== 'failed'; i++) {
+        await pause(100);
+        final = (await api('GET', `/v1/uploads/${upload.id}`)).body.upload;
+      }
+      expect(final.status).toBe('imported');
+      const asset = (await api('GET', `/v1/assets/${final.entityId}`)).body.asset;
+      const served = Buffer.from(await (await fetch(asset.url)).arrayBuffer());
+      results.push({ sent: sha256(wav), stored: sha256(served), killedAfterMs });
+    }
+    expect(results.filter((r) => r.sent !== r.stored)).toEqual([]);
+    expect(results).toHaveLength(ROUNDS);
+    await kill();
+  });
+});
