@@ -6,6 +6,7 @@ import { ensureStartupKey } from './auth/bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { type Container, createContainer } from './container.ts';
 import { startBackground } from './jobs/background.ts';
+import { ffmpegFor, ffmpegVersion } from './media/ffmpeg.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -59,6 +60,17 @@ async function startPartReceiver(container: Container, env: Env): Promise<ChildP
   return child;
 }
 
+/** Says which ffmpeg makes video frames and audio waveforms (the system's wins over the bundled one), or that none does. */
+async function announceFfmpeg(container: Container): Promise<void> {
+  const ffmpeg = await ffmpegFor(container.config.ffmpeg);
+  if (!ffmpeg) {
+    container.log.warn('no ffmpeg: videos are imported without frames, and audio other than WAV without a waveform');
+    return;
+  }
+  const version = await ffmpegVersion(ffmpeg.path).catch((error: unknown) => `unknown (${error instanceof Error ? error.message : error})`);
+  container.log.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, version }, 'ffmpeg for video frames and audio waveforms');
+}
+
 /** The API server; with ASSETD_RUN_JOBS (the default) it also runs jobs in this process. */
 export async function serve(env: Env = process.env): Promise<void> {
   const config = loadConfig(env);
@@ -66,6 +78,7 @@ export async function serve(env: Env = process.env): Promise<void> {
   await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
   const app = await buildApp(container);
   const receiver = await startPartReceiver(container, env);
+  if (config.jobs.run) await announceFfmpeg(container);
   const background = config.jobs.run ? startBackground(container) : undefined;
   onSignals(container, async () => {
     receiver?.kill('SIGTERM');
@@ -79,6 +92,7 @@ export async function serve(env: Env = process.env): Promise<void> {
 export async function work(env: Env = process.env): Promise<void> {
   const config = loadConfig(env);
   const container = await createContainer(config);
+  await announceFfmpeg(container);
   const background = startBackground(container);
   container.log.info({ worker: container.runner.workerId }, 'worker started');
   onSignals(container, () => background.stop());

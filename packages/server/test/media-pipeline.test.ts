@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFfmpeg } from '../src/media/frames.ts';
+import { findFfmpeg } from '../src/media/ffmpeg.ts';
 import { AUDIO_REFERENCES, MODEL_REFERENCES, VIDEO_REFERENCES } from './fixtures/reference-values.ts';
 import { footprint } from './helpers/assets.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';

@@ -20,9 +20,7 @@ interface Related {
  * by many assets (deduplication) and sort the whole project to find a deep page.
  */
 async function filesOf(db: Executor, rows: readonly AssetsTable[]): Promise<Map<string, FileRef>> {
-  const ids = [
-    ...new Set(rows.flatMap((row) => [row.file_id, row.thumbnail_file_id, row.first_frame_file_id, row.last_frame_file_id])),
-  ].filter((id): id is string => id !== null);
+  const ids = [...new Set(rows.flatMap((row) => [row.file_id, ...previewFileIds(row)]))].filter((id): id is string => id !== null);
   if (ids.length === 0) return new Map();
   const files = await db.selectFrom('files').select(['id', 'storage_key', 'size', 'sha256', 'mime_type']).where('id', 'in', ids).execute();
   return new Map(
@@ -32,6 +30,13 @@ async function filesOf(db: Executor, rows: readonly AssetsTable[]): Promise<Map<
     ]),
   );
 }
+
+/** The files an asset has besides its own bytes: previews, frames, peaks. */
+const previewFileIds = (row: Pick<AssetsTable, PreviewColumn>) =>
+  PREVIEW_COLUMNS.map((column) => row[column]).filter((id): id is string => id !== null);
+
+const PREVIEW_COLUMNS = ['thumbnail_file_id', 'first_frame_file_id', 'last_frame_file_id', 'preview_file_id', 'waveform_file_id'] as const;
+type PreviewColumn = (typeof PREVIEW_COLUMNS)[number];
 
 async function relatedOf(db: Executor, rows: readonly AssetsTable[]): Promise<Related> {
   const [files, collections] = await Promise.all([
@@ -70,6 +75,9 @@ function toAsset(row: AssetsTable, related: Related): Asset {
     thumbnail: file(row.thumbnail_file_id),
     firstFrame: file(row.first_frame_file_id),
     lastFrame: file(row.last_frame_file_id),
+    preview: file(row.preview_file_id),
+    previewError: row.preview_error,
+    waveform: file(row.waveform_file_id),
     size: row.size,
     width: row.width,
     height: row.height,
@@ -100,17 +108,13 @@ async function collectionIdsOf(db: Executor, assetIds: readonly string[]): Promi
 }
 
 /** The row a new asset is stored as, before the database gives it collections. */
-export type NewAssetRow = Omit<
-  AssetsTable,
-  'tags' | 'properties' | 'is_hidden' | 'first_frame_file_id' | 'last_frame_file_id' | 'original_file_name'
-> & {
-  original_file_name?: string | null;
-  first_frame_file_id?: string | null;
-  last_frame_file_id?: string | null;
-  tags: readonly string[];
-  properties: Record<string, unknown>;
-  is_hidden: boolean;
-};
+export type NewAssetRow = Omit<AssetsTable, 'tags' | 'properties' | 'is_hidden' | 'original_file_name' | PreviewColumn | 'preview_error'> &
+  Partial<Pick<AssetsTable, PreviewColumn | 'preview_error'>> & {
+    original_file_name?: string | null;
+    tags: readonly string[];
+    properties: Record<string, unknown>;
+    is_hidden: boolean;
+  };
 
 export class AssetRepository {
   readonly #db: Kysely<Database>;
@@ -230,7 +234,7 @@ export class AssetRepository {
   async delete(trx: Transaction<Database>, projectId: string, ids: readonly string[]): Promise<string[]> {
     const rows = await trx
       .selectFrom('assets')
-      .select(['id', 'file_id', 'thumbnail_file_id', 'first_frame_file_id', 'last_frame_file_id'])
+      .select(['id', 'file_id', ...PREVIEW_COLUMNS])
       .where('project_id', '=', projectId)
       .where('id', 'in', ids)
       .execute();
@@ -239,8 +243,6 @@ export class AssetRepository {
     await trx.deleteFrom('asset_tags').where('asset_id', 'in', found).execute();
     await trx.deleteFrom('collection_assets').where('asset_id', 'in', found).execute();
     await trx.deleteFrom('assets').where('id', 'in', found).execute();
-    return rows.flatMap((row) =>
-      [row.file_id, row.thumbnail_file_id, row.first_frame_file_id, row.last_frame_file_id].filter((id): id is string => id !== null),
-    );
+    return rows.flatMap((row) => [row.file_id, ...previewFileIds(row)]);
   }
 }

@@ -4,7 +4,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { FileRef, FileStore, PendingFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
-import { THUMBNAIL_MIME } from '../media/thumbnail.ts';
+import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
 import { type Description, describeFile } from '../pipeline/describe.ts';
 import type { Asset, AssetListQuery, AssetPage, AssetPatch, Scope } from './asset.ts';
 import { AssetRepository } from './asset-repository.ts';
@@ -39,6 +39,15 @@ export interface AssetLimits {
   readonly maxPixels: number;
   /** The ffmpeg that extracts video frames: a path, false for none, or absent to look on the PATH. */
   readonly ffmpeg?: string | false;
+}
+
+/** The preview files a description brings, once stored (each may be absent). */
+interface StoredPreviews {
+  readonly thumbnail?: PendingFile;
+  readonly firstFrame?: PendingFile;
+  readonly lastFrame?: PendingFile;
+  readonly preview?: PendingFile;
+  readonly waveform?: PendingFile;
 }
 
 const formatMegabytes = (bytes: number) => `${Math.round(bytes / 100_000) / 10} MB`;
@@ -126,17 +135,14 @@ export class AssetService {
   ): Promise<string> {
     const { description } = input;
     const previews = await this.#storePreviews(description);
-    const pending = [
-      file,
-      ...[previews.thumbnail, previews.firstFrame, previews.lastFrame].filter((p): p is PendingFile => p !== undefined),
-    ];
+    const pending = [file, ...Object.values(previews).filter((p): p is PendingFile => p !== undefined)];
     const id = newId('asset');
     await this.#files.commit(
       pending,
       async (trx, refs) => {
         // The committed file of a pending one: itself, or the identical bytes already stored.
         const ref = (p: PendingFile | undefined) => (p ? refs[pending.indexOf(p)] : undefined);
-        const [stored, thumb, first, last] = [ref(file), ref(previews.thumbnail), ref(previews.firstFrame), ref(previews.lastFrame)];
+        const stored = ref(file);
         const parent = await this.#checkReferences(trx, scope, input);
         const now = nowIso();
         await this.#repo.insert(
@@ -159,9 +165,12 @@ export class AssetService {
             root_parent_id: parent ? (parent.rootParentId ?? parent.id) : null,
             model_id: null,
             file_id: (stored as FileRef).id,
-            thumbnail_file_id: thumb?.id ?? null,
-            first_frame_file_id: first?.id ?? null,
-            last_frame_file_id: last?.id ?? null,
+            thumbnail_file_id: ref(previews.thumbnail)?.id ?? null,
+            first_frame_file_id: ref(previews.firstFrame)?.id ?? null,
+            last_frame_file_id: ref(previews.lastFrame)?.id ?? null,
+            preview_file_id: ref(previews.preview)?.id ?? null,
+            preview_error: description.previewError ?? null,
+            waveform_file_id: ref(previews.waveform)?.id ?? null,
             size: file.size,
             width: description.width ?? null,
             height: description.height ?? null,
@@ -180,7 +189,7 @@ export class AssetService {
   }
 
   /** Stores the previews the pipeline made; if one fails, those already stored are removed. */
-  async #storePreviews(description: Description): Promise<{ thumbnail?: PendingFile; firstFrame?: PendingFile; lastFrame?: PendingFile }> {
+  async #storePreviews(description: Description): Promise<StoredPreviews> {
     const stored: PendingFile[] = [];
     const put = async (bytes: Buffer | undefined, mimeType: string) => {
       if (!bytes) return undefined;
@@ -193,6 +202,8 @@ export class AssetService {
         thumbnail: await put(description.thumbnail, THUMBNAIL_MIME),
         firstFrame: await put(description.frames?.first, description.frames?.mimeType ?? THUMBNAIL_MIME),
         lastFrame: await put(description.frames?.last, description.frames?.mimeType ?? THUMBNAIL_MIME),
+        preview: await put(description.preview, PREVIEW_MIME),
+        waveform: await put(description.waveform, WAVEFORM_MIME),
       };
     } catch (error) {
       await this.#files.deleteObjects(stored.map((file) => file.storageKey));

@@ -31,6 +31,12 @@ export interface Asset {
   /** A video's first and last frames, when they could be extracted. */
   readonly firstFrame: FileRef | null;
   readonly lastFrame: FileRef | null;
+  /** A larger preview than the thumbnail: a 3D model's 1024-px render. */
+  readonly preview: FileRef | null;
+  /** Why the kind's previews could not be made, when they could not (a model too large to render in time). */
+  readonly previewError: string | null;
+  /** An audio asset's waveform peaks (JSON: min/max pairs), for a player. */
+  readonly waveform: FileRef | null;
   readonly size: number;
   readonly width: number | null;
   readonly height: number | null;

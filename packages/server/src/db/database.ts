@@ -4,6 +4,7 @@ import * as initial from './migrations/001_initial.ts';
 import * as uploadsAndJobs from './migrations/002_uploads_and_jobs.ts';
 import * as videoFrames from './migrations/003_video_frames.ts';
 import * as originalFileName from './migrations/004_original_file_name.ts';
+import * as previews from './migrations/005_previews.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_uploads_and_jobs': uploadsAndJobs,
   '003_video_frames': videoFrames,
   '004_original_file_name': originalFileName,
+  '005_previews': previews,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -58,6 +58,12 @@ export interface AssetsTable {
   thumbnail_file_id: string | null;
   first_frame_file_id: string | null;
   last_frame_file_id: string | null;
+  /** A larger preview than the thumbnail (a 3D model's render). */
+  preview_file_id: string | null;
+  /** Why the kind's preview could not be made (a model too large to render in time). */
+  preview_error: string | null;
+  /** An audio asset's waveform peaks, JSON. */
+  waveform_file_id: string | null;
   size: number;
   width: number | null;
   height: number | null;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureFile, scratchFolder } from '../../test/helpers/media-files.ts';
-import { extractFrames, findFfmpeg } from './frames.ts';
+import { findFfmpeg } from './ffmpeg.ts';
+import { extractFrames } from './frames.ts';
 
 const MAX_PIXELS = 268_402_689;
 const ffmpeg = await findFfmpeg();

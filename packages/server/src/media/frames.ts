@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -31,31 +30,6 @@ export interface FrameOptions {
 
 /** WebP's largest edge: a larger frame is scaled down to fit. */
 const WEBP_MAX_EDGE = 16_383;
-
-let found: Promise<string | undefined> | undefined;
-
-/**
- * The ffmpeg on the PATH, or undefined. npm's ffmpeg-static downloads its binary at install
- * time, which a machine that reaches only the npm registry cannot do, so the system's is used;
- * without one, videos are imported without frames.
- */
-export function findFfmpeg(): Promise<string | undefined> {
-  found ??= (async () => {
-    const candidates = (process.env.PATH ?? '')
-      .split(path.delimiter)
-      .filter(Boolean)
-      .map((dir) => path.join(dir, 'ffmpeg'));
-    for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
-    return undefined;
-  })();
-  return found;
-}
-
-const isExecutable = (file: string) =>
-  access(file, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
 
 function runFfmpeg(ffmpeg: string, args: readonly string[], timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -1,12 +1,15 @@
 import sharp from 'sharp';
 import { AppError } from '../errors.ts';
+import { decodeHeic } from './heic.ts';
 import type { ImageFormat } from './image.ts';
 
 export const THUMBNAIL_MIME = 'image/webp';
+/** The larger previews (a 3D model's render) are WebP too. */
+export const PREVIEW_MIME = 'image/webp';
+/** Waveform peaks are a small JSON document. */
+export const WAVEFORM_MIME = 'application/json';
 const THUMBNAIL_EDGE = 256;
 
-/** Whether sharp can decode the format at all (its libvips has no HEVC decoder). */
-export const canThumbnail = (format: ImageFormat) => format !== 'heic';
 
 /**
  * A small WebP preview, fitted inside 256×256, oriented, from the first frame.
@@ -14,8 +17,12 @@ export const canThumbnail = (format: ImageFormat) => format !== 'heic';
  */
 export async function makeThumbnail(input: string | Buffer, format: ImageFormat, maxPixels: number): Promise<Buffer> {
   try {
-    return await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
-      .rotate()
+    // HEIC is decoded by libheif (WebAssembly), already turned upright; the rest by sharp.
+    const image =
+      format === 'heic' && typeof input === 'string'
+        ? await decodeHeic(input).then(({ width, height, data }) => sharp(data, { raw: { width, height, channels: 4 } }))
+        : sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
+    return await image
       .resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 78 })
       .toBuffer();

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_REFERENCES } from '../../test/fixtures/reference-values.ts';
 import { fixtureFile, scratchFolder } from '../../test/helpers/media-files.ts';
-import { findFfmpeg } from '../media/frames.ts';
+import { findFfmpeg } from '../media/ffmpeg.ts';
 import { describeFile } from './describe.ts';
 import { detectFormat } from './detect.ts';
 

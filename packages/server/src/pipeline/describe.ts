@@ -1,12 +1,14 @@
 import type { AssetKind } from '../assets/asset.ts';
 import { AppError } from '../errors.ts';
 import { audioProperties, probeAudio } from '../media/audio.ts';
-import { extractFrames, findFfmpeg, type VideoFrames } from '../media/frames.ts';
+import { findFfmpeg } from '../media/ffmpeg.ts';
+import { extractFrames, type VideoFrames } from '../media/frames.ts';
 import { MAX_SVG_BYTES, probeImage, unhandledImageFormat } from '../media/image.ts';
 import { corruptMedia, truncatedMedia } from '../media/media-errors.ts';
 import { analyzeMedia, type MediaReport } from '../media/media-info.ts';
 import { isModelFormat, probeModel } from '../media/model3d/index.ts';
-import { canThumbnail, makeThumbnail } from '../media/thumbnail.ts';
+import { renderModelPreview } from '../media/render3d/model-preview.ts';
+import { makeThumbnail } from '../media/thumbnail.ts';
 import { videoProperties } from '../media/video.ts';
 import { asSource, type ByteSource } from './byte-source.ts';
 import { type DetectedFormat, detectFormat, looksLikeText } from './detect.ts';
@@ -23,6 +25,12 @@ export interface Description {
   readonly thumbnail?: Buffer;
   /** A video's first and last frames at full size, when a frame extractor (ffmpeg) is available. */
   readonly frames?: { readonly first: Buffer; readonly last: Buffer; readonly mimeType: string };
+  /** A larger preview (PREVIEW_MIME): a 3D model's 1024-px render. */
+  readonly preview?: Buffer;
+  /** Why the previews the kind has could not be made: the file is imported all the same. */
+  readonly previewError?: string;
+  /** An audio file's waveform peaks (WAVEFORM_MIME). */
+  readonly waveform?: Buffer;
 }
 
 export interface DescribeOptions {
@@ -37,9 +45,15 @@ export interface DescribeOptions {
   readonly ffmpeg?: string | false;
   /** How long one ffmpeg run may take before it is killed and the video imported without frames. */
   readonly frameTimeoutMs?: number;
+  /** How long rendering a 3D model may take before it is stopped and the model imported without a preview. */
+  readonly renderTimeoutMs?: number;
+  /** Models with more triangles get no preview. */
+  readonly maxRenderTriangles?: number;
 }
 
 const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
+const DEFAULT_RENDER_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RENDER_TRIANGLES = 5_000_000;
 
 /**
  * Identifies a file from its bytes, reads what its kind needs and makes its previews: an
@@ -63,8 +77,19 @@ export async function describeFile(input: ByteSource | { path: string; size: num
   if (options.imagesOnly) throw unhandledImageFormat();
   if (detected?.kind === 'audio' || detected?.kind === 'video') return describeAudioVisual(source, detected, options);
   if (detected?.kind === '3d' && isModelFormat(detected.format)) {
-    const properties = await probeModel({ path: await source.localPath(), size: source.size }, detected.format);
-    return { kind: '3d', mimeType: detected.mimeType, format: detected.format, properties };
+    const path = await source.localPath();
+    const properties = await probeModel({ path, size: source.size }, detected.format);
+    const previews = await renderModelPreview(path, detected.format, {
+      timeoutMs: options.renderTimeoutMs ?? DEFAULT_RENDER_TIMEOUT_MS,
+      maxTriangles: options.maxRenderTriangles ?? DEFAULT_MAX_RENDER_TRIANGLES,
+    });
+    return {
+      kind: '3d',
+      mimeType: detected.mimeType,
+      format: detected.format,
+      properties,
+      ...('unavailable' in previews ? { previewError: `No preview: ${previews.unavailable}` } : previews),
+    };
   }
   if (detected) {
     return {
@@ -89,7 +114,7 @@ export async function describeFile(input: ByteSource | { path: string; size: num
 
 async function describeImage(file: { path: string; size: number }, maxPixels: number): Promise<Description> {
   const image = await probeImage(file, maxPixels);
-  const thumbnail = canThumbnail(image.format) ? await makeThumbnail(image.svgSource ?? file.path, image.format, maxPixels) : undefined;
+  const thumbnail = await makeThumbnail(image.svgSource ?? file.path, image.format, maxPixels);
   return {
     kind: 'image',
     mimeType: image.mimeType,
@@ -104,7 +129,7 @@ async function describeImage(file: { path: string; size: number }, maxPixels: nu
       hasAlpha: image.hasAlpha,
       ...(image.frameCount ? { frameCount: image.frameCount } : {}),
     },
-    ...(thumbnail ? { thumbnail } : {}),
+    thumbnail,
   };
 }
 

@@ -160,6 +160,8 @@ export class UploadProcessor implements JobHandler {
           describeFile(source, {
             maxPixels: this.#options.maxPixels,
             ffmpeg: this.#options.ffmpeg,
+            // Half the step's budget: a model too large to draw in it is imported without a preview, not failed.
+            renderTimeoutMs: this.#options.stepTimeoutMs / 2,
             declaredType: upload.contentType ?? undefined,
             ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
           }),

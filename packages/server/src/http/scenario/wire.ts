@@ -53,6 +53,9 @@ export function toWireAsset(asset: Asset, link: FileLinker) {
     ...(thumbnailUrl ? { thumbnail: { url: thumbnailUrl } } : {}),
     ...(asset.firstFrame ? { firstFrame: { url: link(asset.firstFrame) } } : {}),
     ...(asset.lastFrame ? { lastFrame: { url: link(asset.lastFrame) } } : {}),
+    ...(asset.preview ? { preview: { url: link(asset.preview) } } : {}),
+    ...(asset.previewError ? { previewError: asset.previewError } : {}),
+    ...(asset.waveform ? { waveform: { url: link(asset.waveform) } } : {}),
   };
 }
 

@@ -74,13 +74,13 @@ export function probeFbx(bytes: Uint8Array): ModelProperties {
 }
 
 /** Object ids are 64-bit integers; a double would merge ids that differ only in their low bits. */
-type FbxId = FbxValue;
-const idOf = (node: FbxNode): FbxId => node.properties[0] as FbxId;
+export type FbxId = FbxValue;
+export const idOf = (node: FbxNode): FbxId => node.properties[0] as FbxId;
 
 /** An object's class: the last of its three properties (id, "name\0\1Class", class). */
-const classOf = (node: FbxNode) => node.properties[2];
+export const classOf = (node: FbxNode) => node.properties[2];
 
-function arrayOf(node: FbxNode, name: string): ReturnType<FbxArray['values']> {
+export function arrayOf(node: FbxNode, name: string): ReturnType<FbxArray['values']> {
   const value = childNamed(node, name)?.properties[0];
   return value instanceof FbxArray ? value.values() : [];
 }
@@ -106,7 +106,7 @@ function triangles(polygons: ArrayLike<number>): number {
 }
 
 /** Object-to-object connections ("OO", child, parent): each child's parents. */
-function parentLinks(connections: FbxNode | undefined): Map<FbxId, FbxId[]> {
+export function parentLinks(connections: FbxNode | undefined): Map<FbxId, FbxId[]> {
   const parents = new Map<FbxId, FbxId[]>();
   for (const link of connections?.children ?? []) {
     const [kind, child, parent] = link.properties;
@@ -117,7 +117,7 @@ function parentLinks(connections: FbxNode | undefined): Map<FbxId, FbxId[]> {
 }
 
 /** A node's Properties70 entries, by name: the numbers after the four leading fields. */
-function propertiesOf(node: FbxNode): Map<string, number[]> {
+export function propertiesOf(node: FbxNode): Map<string, number[]> {
   const entries = new Map<string, number[]>();
   for (const entry of childNamed(node, 'Properties70')?.children ?? []) {
     if (entry.name !== 'P') continue;
@@ -162,7 +162,7 @@ function localMatrix(model: FbxNode): Matrix4 {
 }
 
 /** Where a model's geometry lands: its ancestors' transforms, its own, then its geometric offset. */
-function geometryMatrix(model: FbxNode, models: Map<FbxId, FbxNode>, parents: Map<FbxId, FbxId[]>): Matrix4 {
+export function geometryMatrix(model: FbxNode, models: Map<FbxId, FbxNode>, parents: Map<FbxId, FbxId[]>): Matrix4 {
   const chain: FbxNode[] = [];
   const seen = new Set<FbxId>();
   for (let current: FbxNode | undefined = model; current; ) {

@@ -14,20 +14,24 @@ const JSON_CHUNK = 0x4e4f534a; // "JSON"
  * refused: an upload is one file, and the server must never resolve paths a file names.
  */
 export async function probeGltf(bytes: Uint8Array, format: 'glb' | 'gltf'): Promise<ModelProperties> {
+  const { document, compressed } = await readGltf(bytes, format);
+  return { format, size: bytes.length, ...describeDocument(document, compressed) };
+}
+
+/** Parses a GLB or self-contained glTF; `compressed` says its positions need a decoder it lacks. */
+export async function readGltf(bytes: Uint8Array, format: 'glb' | 'gltf'): Promise<{ document: Document; compressed: boolean }> {
   const jsonDocument = format === 'glb' ? await glbToJson(bytes) : gltfToJson(bytes);
   const required: string[] = jsonDocument.json.extensionsRequired ?? [];
   const compressed = required.some((name) => COMPRESSED_GEOMETRY.includes(name));
   // glTF-Transform refuses any required extension it has no plug-in for; the structure it reads
-  // is the same without them, and what they would change (compressed positions) is left out below.
+  // is the same without them, and what they would change (compressed positions) is left out.
   const json = { ...jsonDocument.json };
   delete json.extensionsRequired;
-  let document: Document;
   try {
-    document = await new NodeIO().readJSON({ json, resources: jsonDocument.resources });
+    return { document: await new NodeIO().readJSON({ json, resources: jsonDocument.resources }), compressed };
   } catch (error) {
     throw corruptMedia(format, '3D model', error instanceof Error ? error.message : 'its structure is invalid', error);
   }
-  return { format, size: bytes.length, ...describeDocument(document, compressed) };
 }
 
 function glbToJson(bytes: Uint8Array): Promise<JSONDocument> {

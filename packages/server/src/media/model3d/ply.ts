@@ -7,7 +7,7 @@ import { Bounds, DistinctPositions, type ModelProperties, NO_RIG } from './model
  * vertex into JavaScript arrays: this one walks the data once and keeps only counts.
  */
 
-type ScalarType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
+export type ScalarType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 
 interface Property {
   readonly name: string;
@@ -16,7 +16,7 @@ interface Property {
   readonly countType?: ScalarType;
 }
 
-interface Element {
+export interface Element {
   readonly name: string;
   readonly count: number;
   readonly properties: Property[];
@@ -54,7 +54,7 @@ type Encoding = 'ascii' | 'binary_little_endian' | 'binary_big_endian';
 
 const broken = (detail: string) => corruptMedia('ply', '3D model', detail);
 
-function parseHeader(bytes: Uint8Array): { encoding: Encoding; elements: Element[]; bodyStart: number } {
+export function parseHeader(bytes: Uint8Array): { encoding: Encoding; elements: Element[]; bodyStart: number } {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024)).toString('latin1');
   const end = head.match(/\bend_header\r?\n/);
   if (!end || end.index === undefined) throw broken('its header has no end_header line');
@@ -95,9 +95,9 @@ function parseProperty(words: string[], line: string): Property {
 }
 
 /** Reads the next number of the body, binary or ASCII; undefined at the end of the data. */
-type NextValue = (type: ScalarType) => number | undefined;
+export type NextValue = (type: ScalarType) => number | undefined;
 
-function binaryReader(bytes: Uint8Array, start: number, littleEndian: boolean): NextValue {
+export function binaryReader(bytes: Uint8Array, start: number, littleEndian: boolean): NextValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = start;
   return (type) => {
@@ -126,7 +126,7 @@ function binaryReader(bytes: Uint8Array, start: number, littleEndian: boolean): 
   };
 }
 
-function asciiReader(bytes: Uint8Array, start: number): NextValue {
+export function asciiReader(bytes: Uint8Array, start: number): NextValue {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('latin1');
   const token = /\S+/g;
   return () => {
