@@ -20,8 +20,8 @@ export type RenderReply =
   | { readonly ok: false; readonly reason: string; readonly tooLarge?: boolean };
 
 const BACKGROUND = [232, 233, 236] as const;
-/** Rendered at twice the preview's size and scaled down: the scaling is the anti-aliasing. */
-const SUPERSAMPLE = 2;
+/** Rendered at 1.5× the preview's size and scaled down: the scaling is the anti-aliasing (2× cost 1.8× the time for little gain). */
+const SUPERSAMPLE = 1.5;
 
 async function render(request: RenderRequest): Promise<RenderReply> {
   const scene = await sceneOf(request.path, request.format);
@@ -35,7 +35,7 @@ async function render(request: RenderRequest): Promise<RenderReply> {
       reason: `the model has ${triangles.toLocaleString('en-US')} triangles, more than the ${request.maxTriangles.toLocaleString('en-US')} a preview is drawn for`,
     };
   }
-  const size = request.previewEdge * SUPERSAMPLE;
+  const size = Math.round(request.previewEdge * SUPERSAMPLE);
   const pixels = rasterise(scene, { size, background: BACKGROUND, deadline: request.deadline });
   const raw = { raw: { width: size, height: size, channels: 3 as const } };
   const [preview, thumbnail] = await Promise.all([
