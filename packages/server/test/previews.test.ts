@@ -24,6 +24,13 @@ async function download(server: TestServer, url: string): Promise<Buffer> {
   return response.rawPayload;
 }
 
+/** The signed link an asset holds in one of its preview fields; fails the test when it has none. */
+function linkOf(asset: Record<string, unknown> | undefined, field: 'thumbnail' | 'preview'): string {
+  const url = (asset?.[field] as { url?: string } | undefined)?.url;
+  if (!url) throw new Error(`the asset has no ${field}: ${JSON.stringify(asset)}`);
+  return url;
+}
+
 describe.each(DATABASES)('previews on $name', { timeout: 180_000 }, (target) => {
   let server: TestServer;
   beforeAll(async () => {
@@ -48,8 +55,8 @@ describe.each(DATABASES)('previews on $name', { timeout: 180_000 }, (target) => 
       fileName: 'cube.gltf',
     });
     expect(upload.status).toBe('imported');
-    const thumbnail = await sharp(await download(server, (asset?.thumbnail as { url: string }).url)).metadata();
-    const preview = await sharp(await download(server, (asset?.preview as { url: string }).url)).metadata();
+    const thumbnail = await sharp(await download(server, linkOf(asset, 'thumbnail'))).metadata();
+    const preview = await sharp(await download(server, linkOf(asset, 'preview'))).metadata();
     expect(thumbnail).toMatchObject({ format: 'webp', width: 256, height: 256 });
     expect(preview).toMatchObject({ format: 'webp', width: 1024, height: 1024 });
     expect(asset).not.toHaveProperty('previewError');
@@ -57,7 +64,7 @@ describe.each(DATABASES)('previews on $name', { timeout: 180_000 }, (target) => 
 
   it.skipIf(target.skipReason)('a HEIC photo gets a thumbnail', async () => {
     const { asset } = await uploadMultipart(server, fixture('image.heic'), { kind: 'image', contentType: 'image/heic' });
-    const thumbnail = await sharp(await download(server, (asset?.thumbnail as { url: string }).url)).metadata();
+    const thumbnail = await sharp(await download(server, linkOf(asset, 'thumbnail'))).metadata();
     expect(thumbnail).toMatchObject({ format: 'webp', width: 64, height: 48 });
   });
 });

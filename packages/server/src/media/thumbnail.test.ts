@@ -108,7 +108,8 @@ describe('HEIC thumbnails', () => {
     expect(info).toMatchObject({ width: 64, height: 48 });
     // Not one flat colour: the photo's pixels were decoded, not a blank frame.
     const distinct = new Set<number>();
-    for (let i = 0; i < data.length; i += info.channels) distinct.add((data[i] as number) * 65536 + (data[i + 1] as number) * 256 + (data[i + 2] as number));
+    for (let i = 0; i < data.length; i += info.channels)
+      distinct.add((data[i] as number) * 65536 + (data[i + 1] as number) * 256 + (data[i + 2] as number));
     expect(distinct.size).toBeGreaterThan(1);
     // The first call compiles libheif's WebAssembly (a few MB): slow on a busy machine.
   }, 180_000);

@@ -10,7 +10,6 @@ export const PREVIEW_MIME = 'image/webp';
 export const WAVEFORM_MIME = 'application/json';
 const THUMBNAIL_EDGE = 256;
 
-
 /**
  * A small WebP preview, fitted inside 256×256, oriented, from the first frame.
  * `input` is a path, or the bytes for SVG (so it cannot reach the file system).
@@ -22,10 +21,7 @@ export async function makeThumbnail(input: string | Buffer, format: ImageFormat,
       format === 'heic' && typeof input === 'string'
         ? await decodeHeic(input).then(({ width, height, data }) => sharp(data, { raw: { width, height, channels: 4 } }))
         : sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
-    return await image
-      .resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 78 })
-      .toBuffer();
+    return await image.resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
   } catch (error) {
     throw new AppError(
       'UNPROCESSABLE_IMAGE',

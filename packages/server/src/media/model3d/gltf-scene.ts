@@ -70,7 +70,8 @@ function triangleIndices(primitive: Primitive, vertexCount: number): Uint32Array
     }
     case 6: {
       const out = new Uint32Array(Math.max(0, corners.length - 2) * 3);
-      for (let i = 1; i + 1 < corners.length; i++) out.set([corners[0] as number, corners[i] as number, corners[i + 1] as number], (i - 1) * 3);
+      for (let i = 1; i + 1 < corners.length; i++)
+        out.set([corners[0] as number, corners[i] as number, corners[i + 1] as number], (i - 1) * 3);
       return out;
     }
     default:

@@ -4,8 +4,8 @@ import { type BufferGeometry, Matrix4, type Mesh, type Object3D, Vector3 } from 
 import { STLLoader } from 'three/addons/loaders/STLLoader.js';
 import { buildMesh, VOXLoader } from 'three/addons/loaders/VOXLoader.js';
 import { DEFAULT_COLOR, linearToSrgb, type MeshBatch, type Scene } from '../render3d/scene.ts';
-import { FbxArray, type FbxNode, childNamed, isBinaryFbx, readFbx } from './fbx-reader.ts';
 import { arrayOf, classOf, type FbxId, geometryMatrix, idOf, parentLinks } from './fbx.ts';
+import { childNamed, FbxArray, type FbxNode, isBinaryFbx, readFbx } from './fbx-reader.ts';
 import { asciiReader, binaryReader, parseHeader, type ScalarType } from './ply.ts';
 
 /**
@@ -81,7 +81,14 @@ export async function objScene(path: string): Promise<Scene> {
     }
   }
   return {
-    batches: [{ positions: positions.done(), indices: indices.done(), baseColor: [...DEFAULT_COLOR], ...(coloured ? { colors: colors.done() } : {}) }],
+    batches: [
+      {
+        positions: positions.done(),
+        indices: indices.done(),
+        baseColor: [...DEFAULT_COLOR],
+        ...(coloured ? { colors: colors.done() } : {}),
+      },
+    ],
     up: 'y',
   };
 }
@@ -109,7 +116,9 @@ export function plyScene(bytes: Uint8Array): Scene {
   const names = new Set(vertexElement?.properties.map((property) => property.name));
   const hasNormals = names.has('nx') && names.has('ny') && names.has('nz');
   const hasColors = names.has('red') && names.has('green') && names.has('blue');
-  const colorScale = (vertexElement?.properties.find((property) => property.name === 'red')?.type ?? 'uint8').startsWith('float') ? 1 : 1 / 255;
+  const colorScale = (vertexElement?.properties.find((property) => property.name === 'red')?.type ?? 'uint8').startsWith('float')
+    ? 1
+    : 1 / 255;
   const read = (type: ScalarType) => next(type) ?? 0;
   const corner: number[] = [];
   for (const element of elements) {

@@ -12,7 +12,10 @@ async function drawnPixels(webp: Buffer): Promise<{ width: number; height: numbe
   const { data, info } = await sharp(webp).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let drawn = 0;
   for (let i = 0; i < data.length; i += 3) {
-    const distance = Math.abs((data[i] as number) - (BACKGROUND[0] as number)) + Math.abs((data[i + 1] as number) - (BACKGROUND[1] as number)) + Math.abs((data[i + 2] as number) - (BACKGROUND[2] as number));
+    const distance =
+      Math.abs((data[i] as number) - (BACKGROUND[0] as number)) +
+      Math.abs((data[i + 1] as number) - (BACKGROUND[1] as number)) +
+      Math.abs((data[i + 2] as number) - (BACKGROUND[2] as number));
     if (distance > 30) drawn++;
   }
   return { width: info.width, height: info.height, drawn, rgb: data };

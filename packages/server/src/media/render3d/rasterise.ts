@@ -152,7 +152,11 @@ function cameraFor(scene: Scene, options: RasterOptions): Camera {
   const up: Vec3 = scene.up === 'y' ? [0, 1, 0] : [0, 0, 1];
   // Three radii away: a gentle perspective, and the whole bounding sphere in front of the eye.
   const distance = radius * 3;
-  const eye: Vec3 = [center[0] + towardsViewer[0] * distance, center[1] + towardsViewer[1] * distance, center[2] + towardsViewer[2] * distance];
+  const eye: Vec3 = [
+    center[0] + towardsViewer[0] * distance,
+    center[1] + towardsViewer[1] * distance,
+    center[2] + towardsViewer[2] * distance,
+  ];
   const f = normalize([-towardsViewer[0], -towardsViewer[1], -towardsViewer[2]]);
   const r = normalize(cross(f, up));
   const u = cross(r, f);

@@ -49,7 +49,8 @@ if (parentPort) {
   const port = parentPort;
   render(workerData as RenderRequest).then(
     (reply) => port.postMessage(reply),
-    (error: unknown) => port.postMessage({ ok: false, reason: error instanceof Error ? error.message : String(error) } satisfies RenderReply),
+    (error: unknown) =>
+      port.postMessage({ ok: false, reason: error instanceof Error ? error.message : String(error) } satisfies RenderReply),
   );
 }
 

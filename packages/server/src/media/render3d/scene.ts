@@ -37,5 +37,4 @@ export const triangleCount = (scene: Scene) => scene.batches.reduce((sum, batch)
 export const DEFAULT_COLOR = [0.78, 0.78, 0.8] as const;
 
 /** Linear-light colour (glTF's factors and vertex colours) to sRGB, per channel. */
-export const linearToSrgb = (value: number) =>
-  value <= 0.0031308 ? 12.92 * value : 1.055 * Math.max(0, value) ** (1 / 2.4) - 0.055;
+export const linearToSrgb = (value: number) => (value <= 0.0031308 ? 12.92 * value : 1.055 * Math.max(0, value) ** (1 / 2.4) - 0.055);
