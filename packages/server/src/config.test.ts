@@ -79,7 +79,9 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       partUrlTtlSeconds: 86_400,
       uploadTtlSeconds: 604_800,
       stepTimeoutSeconds: 300,
+      completionLeaseSeconds: 30,
     });
+    expect(config.collector).toEqual({ graceSeconds: 6 * 3600, intervalSeconds: 3600 });
     expect(config.jobs).toMatchObject({ run: true, concurrency: 2 });
     expect(config.imports).toMatchObject({ allowedHosts: [], huggingFaceUrl: 'https://huggingface.co', civitaiUrl: 'https://civitai.com' });
     expect(config.fileLinks).toBe('server');

@@ -78,7 +78,7 @@ async function raceOnce(server: TestServer, partsBase: string, seed: number): Pr
   const [completed] = await Promise.all([completing, second.done]);
   if (completed.statusCode !== 200) {
     // Completion refused while a part was in flight: the upload stayed open; completing again works.
-    expect(completed.statusCode).toBe(409);
+    expect(completed.statusCode, completed.body).toBe(409);
     let again = await completeUpload(server, upload.id);
     for (let i = 0; i < 50 && again.statusCode === 409; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -76,6 +76,11 @@ export interface PartIntake {
     maxBytes: number,
     plan: MultipartPlan,
   ): Promise<StoredPart>;
+  /**
+   * Waits (bounded) for part PUTs under way to end; throws MultipartChangedError when one is
+   * still running at the deadline.
+   */
+  settle(multipartId: string): Promise<void>;
   /** Takes parts again after a completion that was given up (the upload went back to pending). */
   unseal(multipartId: string): Promise<void>;
 }

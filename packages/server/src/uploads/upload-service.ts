@@ -385,7 +385,21 @@ export class UploadService {
         }
       }
       if (!done) {
-        const problems = partProblems(plan, parts);
+        let problems = partProblems(plan, parts);
+        const intake = this.#storage.partIntake;
+        if (problems.length > 0 && intake) {
+          // A part being sent again is unlisted until its new bytes are whole: let the PUTs under
+          // way end, then look again, so "missing" means missing.
+          try {
+            await intake.settle(multipartId);
+          } catch (error) {
+            if (!(error instanceof MultipartChangedError)) throw error;
+            await this.#reopen(upload);
+            throw new AppError('UPLOAD_STATE', `Upload "${id}" cannot be completed now: ${error.message}`);
+          }
+          parts = await this.#storage.listParts(storageKey, multipartId);
+          problems = partProblems(plan, parts);
+        }
         if (problems.length > 0) {
           await this.#reopen(upload);
           throw new AppError('UPLOAD_NOT_COMPLETABLE', `The upload cannot be completed: ${problems.join('; ')}`, { problems });

@@ -205,6 +205,14 @@ export class LocalMultipart implements PartIntake {
     return (await this.#records(this.#dir(multipartId))).map(({ number, size, etag }) => ({ number, size, etag }));
   }
 
+  /**
+   * Waits (bounded) for the part PUTs under way to end. A re-sent part is unlisted while its new
+   * bytes arrive, so a completion that finds a part missing asks this before it says so.
+   */
+  async settle(multipartId: string): Promise<void> {
+    await this.#drainWriters(this.#dir(multipartId));
+  }
+
   /** Waits (bounded) until no live process is writing a part; registrations of dead processes are dropped. */
   async #drainWriters(dir: string): Promise<void> {
     const deadline = Date.now() + WRITER_WAIT_MS;
