@@ -3,6 +3,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { registerAssetsCommands } from './commands/assets.ts';
 import { registerCollectionsCommands } from './commands/collections.ts';
 import { registerFsckCommand } from './commands/fsck.ts';
+import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerUploadCommand } from './commands/upload.ts';
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   registerUploadCommand(program, io);
   registerAssetsCommands(program, io);
   registerUploadsCommands(program, io);
+  registerJobsCommands(program, io);
   registerCollectionsCommands(program, io);
   return program;
 }

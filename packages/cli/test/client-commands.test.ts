@@ -128,9 +128,20 @@ for (const target of DATABASES) {
         payload: { fileName: 'a.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 100 },
       });
       const uploadId = JSON.parse(upload.body).upload.id;
+      const { jobId } = JSON.parse(upload.body).upload;
       expect(parsed(await cli('uploads', 'get', uploadId)).status).toBe('pending');
+      expect(parsed(await cli('jobs', 'get', jobId))).toMatchObject({ jobId, status: 'queued' });
       expect((await cli('uploads', 'abort', uploadId)).stdout).toBe(`Aborted upload ${uploadId} (failed)\n`);
       expect((await cli('uploads', 'abort', uploadId)).code).toBe(5);
+      const waited = await cli('jobs', 'wait', jobId);
+      expect(waited.code).toBe(2);
+      expect(JSON.parse(waited.stdout)).toMatchObject({ jobId, status: 'canceled' });
+      const jobs = await cli('jobs', 'list', '--status', 'canceled');
+      expect(jobs.stdout.split('\n')[0]).toMatch(/^ID +STATUS +PROGRESS +FILE +ASSET OR ERROR +CREATED$/);
+      expect(jobs.stdout).toContain(jobId);
+      expect(parsed(await cli('jobs', 'list', '--json')).map((job: { jobId: string }) => job.jobId)).toContain(jobId);
+      expect((await cli('jobs', 'list', '--status', 'nonsense')).code).toBe(5);
+      expect((await cli('jobs', 'get', 'job_missing')).code).toBe(4);
     });
   });
 }

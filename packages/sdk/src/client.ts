@@ -2,6 +2,7 @@ import { type ClientOptions, type ResolvedOptions, resolveOptions } from './core
 import { Transport } from './core/transport.ts';
 import { Assets } from './resources/assets.ts';
 import { Collections } from './resources/collections.ts';
+import { Jobs } from './resources/jobs.ts';
 import { Uploads } from './resources/uploads.ts';
 import type { Asset } from './types.ts';
 import type { UploadSource } from './upload/source.ts';
@@ -21,6 +22,7 @@ export class AssetdClient {
   readonly assets: Assets;
   readonly uploads: Uploads;
   readonly collections: Collections;
+  readonly jobs: Jobs;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions = {}) {
@@ -28,6 +30,7 @@ export class AssetdClient {
     this.assets = new Assets(this.#transport);
     this.uploads = new Uploads(this.#transport);
     this.collections = new Collections(this.#transport);
+    this.jobs = new Jobs(this.#transport);
   }
 
   /** The settings in force, after the environment filled in what the options left out. */

@@ -5,6 +5,7 @@
  * dependencies, and a change on the server that breaks a client fails `tsc` here.
  */
 import type { Static } from 'typebox';
+import type { GetJobQuery, ListJobsQuery, toWireJob } from '../../server/src/http/scenario/jobs.ts';
 import type {
   CollectionBody,
   CreateAssetJsonBody,
@@ -40,3 +41,10 @@ export type CollectionCreateParams = Static<typeof CollectionBody>;
 export type CollectionListParams = Partial<Static<typeof ListCollectionsQuery>>;
 export type UploadCreateParams = Static<typeof CreateUploadBody>;
 export type UploadRetrieveParams = Omit<Static<typeof GetUploadQuery>, 'projectId'>;
+
+/** A job, as `GET /v1/jobs/{id}` answers it: one per upload, `metadata.output.entityId` once imported. */
+export type Job = ReturnType<typeof toWireJob>;
+export type JobStatus = Job['status'];
+export type JobRetrieveParams = Omit<Static<typeof GetJobQuery>, 'projectId'>;
+/** `status` takes one or several job statuses. */
+export type JobListParams = Partial<Omit<Static<typeof ListJobsQuery>, 'status'>> & { readonly status?: readonly JobStatus[] };

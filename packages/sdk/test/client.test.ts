@@ -115,6 +115,31 @@ for (const target of DATABASES) {
       expect((await client.uploads.retrieve(upload.id, { waitSeconds: 30, status: 'pending' })).status).toBe('failed');
     });
 
+    it('follows an upload by its job: get, wait and list', async () => {
+      const client = live.client();
+      const png = await uniquePng(41);
+      const upload = await client.uploads.create({
+        fileName: 'j.png',
+        contentType: 'image/png',
+        kind: 'image',
+        parts: 1,
+        fileSize: png.length,
+      });
+      expect((await client.jobs.get(upload.jobId)).status).toBe('queued');
+      const part = upload.parts?.[0];
+      expect((await fetch(part?.url as string, { method: 'PUT', body: png })).status).toBe(200);
+      await client.uploads.complete(upload.id);
+      const seen: string[] = [];
+      const job = await client.jobs.wait(upload.jobId, { onStatus: (each) => seen.push(each.status), timeout: 20_000 });
+      expect(job.status).toBe('success');
+      expect(seen.at(-1)).toBe('success');
+      const assetId = (job.metadata as { output: { entityId: string } }).output.entityId;
+      expect((await client.assets.retrieve(assetId)).id).toBe(assetId);
+      const page = await client.jobs.list({ status: ['success'], pageSize: 5 });
+      expect(page.items.map((each) => each.jobId)).toContain(upload.jobId);
+      await expect(client.jobs.get('job_doesNotExist')).rejects.toMatchObject({ status: 404, code: 'JOB_NOT_FOUND' });
+    });
+
     it('manages collections', async () => {
       const client = live.client();
       const collection = await client.collections.create('moodboard');

@@ -13,6 +13,7 @@ import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
+import { registerJobRoutes } from './http/scenario/jobs.ts';
 import { registerUploadRoutes } from './http/scenario/uploads.ts';
 import { registerToken360 } from './http/token360/plugin.ts';
 
@@ -87,6 +88,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   registerAssetRoutes(app, c);
   registerCollectionRoutes(app, c);
   registerUploadRoutes(app, c);
+  registerJobRoutes(app, c);
   await registerPartRoutes(app, c);
   if (c.config.token360Prefix) await registerToken360(app, c, c.config.token360Prefix);
   await registerDocs(app);

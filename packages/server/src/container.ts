@@ -11,11 +11,11 @@ import { Collector } from './files/collector.ts';
 import { FileStore } from './files/file-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
-import { type Importer, UploadProcessor } from './pipeline/process-upload.ts';
+import { UploadProcessor } from './pipeline/process-upload.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
 import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
-import { createImporter } from './uploads/importer.ts';
+import { createImporter, type Importer } from './uploads/importer.ts';
 import { PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
 import { UploadService } from './uploads/upload-service.ts';
 
@@ -101,7 +101,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       () => runner?.wake(),
     );
     const processor = new UploadProcessor(
-      uploads.repository,
+      uploads,
       assets,
       storage,
       options.importer ?? createImporter(config, files),

@@ -509,7 +509,7 @@ describe.each(DATABASES.flatMap((database) => s3.map((storage) => ({ database, s
       });
       expect(json(aborted).upload.status).toBe('failed');
       // The multipart upload is gone from S3 (moto answers a part PUT to it with 500, S3 with 404).
-      const stored = await server.container.uploads.repository.find(null, upload.id);
+      const stored = await server.container.uploads.findForJob(upload.id);
       await expect(server.container.storage.listParts(stored?.storageKey as string, stored?.multipartId as string)).rejects.toThrow();
       expect((await sendPart(server, upload.parts[0].url, png)).statusCode).not.toBe(200);
     });

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Timestamps are ISO-8601 strings with milliseconds in UTC: they sort as text on every engine. */
 type Timestamp = string;
 
@@ -83,6 +85,11 @@ export interface CollectionsTable {
   id: string;
   project_id: string;
   name: string;
+  /** token360's groupKind, kept as the client set it (assetd validates no identity or provider). */
+  group_kind: string | null;
+  description: string | null;
+  /** 0 when the group was made inactive: it takes no uploads. */
+  active: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -118,7 +125,14 @@ export interface UploadsTable {
   url: string | null;
   entity_id: string | null;
   error_message: string | null;
+  /** The upload's public job id (Scenario's jobs resource), and the id of its queue job once one runs. */
   job_id: string | null;
+  /** When the upload first left pending (download, completion or validation began). */
+  started_at: Timestamp | null;
+  /** When it reached imported, failed or canceled. */
+  ended_at: Timestamp | null;
+  /** 0–1 while an import downloads a file of known size. */
+  progress: number | null;
   /** Id the stored file will get, and the object key its bytes are assembled at. */
   file_id: string;
   storage_key: string;

@@ -14,6 +14,8 @@ export interface Job {
 }
 
 export interface EnqueueOptions {
+  /** The job's id, when the caller already gave it out (an upload's public job id). */
+  readonly id?: string;
   readonly maxAttempts?: number;
   readonly runAt?: Date;
 }
@@ -48,7 +50,7 @@ export class JobQueue {
     payload: Record<string, unknown>,
     options: EnqueueOptions = {},
   ): Promise<string> {
-    const id = newId('job');
+    const id = options.id ?? newId('job');
     const now = nowIso();
     await trx
       .insertInto('jobs')

@@ -4,20 +4,22 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { AssetService } from '../assets/asset-service.ts';
 import { AppError } from '../errors.ts';
-import type { StagedFile } from '../files/file-store.ts';
 import type { Job } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { StorageBackend } from '../storage/storage.ts';
+import type { Importer } from '../uploads/importer.ts';
 import type { Upload } from '../uploads/upload.ts';
 import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
-import type { UploadRepository } from '../uploads/upload-repository.ts';
+import { isTerminal } from '../uploads/upload-lifecycle.ts';
+import type { UploadService } from '../uploads/upload-service.ts';
 import { storageSource } from './byte-source.ts';
 import { type Description, describeFile } from './describe.ts';
 
-/** Fetches the bytes of an import (URL or model hub) into a staging file. */
-export interface Importer {
-  fetch(upload: Upload): Promise<{ staged: StagedFile; fileName?: string }>;
-}
+/**
+ * How often a download reports its progress, and learns whether its upload was aborted: the
+ * abort may come to any process, so the job asks the database rather than waiting for a signal.
+ */
+const DOWNLOAD_HEARTBEAT_MS = 1000;
 
 export interface ProcessOptions {
   readonly maxPixels: number;
@@ -79,11 +81,12 @@ export function checkDeclared(upload: Upload, description: Description): void {
 
 /**
  * The `upload.process` job: fetch the bytes of an import, then validate and describe the
- * file and record the asset. Every step checks the upload's state first, so a retried or
- * taken-over job resumes where the last attempt stopped and never imports twice.
+ * file and record the asset. Each step is one of the lifecycle's transitions (made by
+ * UploadService) and checks that it happened, so a retried or taken-over job resumes where the
+ * last attempt stopped, never imports twice, and stops when the upload moved on without it.
  */
 export class UploadProcessor implements JobHandler {
-  readonly #uploads: UploadRepository;
+  readonly #uploads: UploadService;
   readonly #assets: AssetService;
   readonly #storage: StorageBackend;
   readonly #importer: Importer;
@@ -91,7 +94,7 @@ export class UploadProcessor implements JobHandler {
   readonly #log: Logger;
 
   constructor(
-    uploads: UploadRepository,
+    uploads: UploadService,
     assets: AssetService,
     storage: StorageBackend,
     importer: Importer,
@@ -108,40 +111,66 @@ export class UploadProcessor implements JobHandler {
 
   async run(job: Job): Promise<void> {
     const uploadId = String(job.payload.uploadId);
-    let upload = await this.#uploads.find(null, uploadId);
-    if (!upload || upload.status === 'imported' || upload.status === 'failed') return;
+    let upload = await this.#uploads.findForJob(uploadId);
+    if (!upload || isTerminal(upload.status)) return;
     try {
-      if (upload.status === 'pending' && upload.source !== 'multipart') upload = await this.#download(upload);
+      if ((upload.status === 'pending' || upload.status === 'downloading') && upload.source !== 'multipart') {
+        const downloaded = await this.#download(upload);
+        if (!downloaded) return;
+        upload = downloaded;
+      }
       if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload);
     } catch (error) {
       if (!isPermanent(error)) throw error;
-      await this.fail(upload, error instanceof Error ? error.message : String(error));
+      await this.#fail(upload, error instanceof Error ? error.message : String(error));
     }
   }
 
   async onDead(job: Job, error: unknown): Promise<void> {
-    const upload = await this.#uploads.find(null, String(job.payload.uploadId));
+    const upload = await this.#uploads.findForJob(String(job.payload.uploadId));
     if (!upload) return;
     const reason = error instanceof Error ? error.message : String(error);
-    await this.fail(upload, `Processing failed after ${job.attempts} attempts (${reason}): try the upload again later`);
+    await this.#fail(upload, `Processing failed after ${job.attempts} attempts (${reason}): try the upload again later`);
   }
 
-  /** Ends the upload failed and deletes its bytes, unless a stored file already owns them. */
-  async fail(upload: Upload, message: string): Promise<void> {
-    const ended = await this.#uploads.transition(upload.id, ['pending', 'validating', 'validated'], {
-      status: 'failed',
-      error_message: message,
-    });
-    if (!ended) return;
-    this.#log.info({ uploadId: upload.id, reason: message }, 'upload failed');
-    if (upload.multipartId) await this.#storage.abortMultipart(upload.storageKey, upload.multipartId).catch(() => {});
-    if (!(await this.#uploads.objectIsRecorded(upload.storageKey))) await this.#storage.delete(upload.storageKey).catch(() => {});
+  /** Ends the upload failed (its bytes deleted, unless a stored file owns them). */
+  async #fail(upload: Upload, message: string): Promise<void> {
+    if (await this.#uploads.fail(upload, message)) this.#log.info({ uploadId: upload.id, reason: message }, 'upload failed');
   }
 
-  async #download(upload: Upload): Promise<Upload> {
-    const { staged } = await this.#importer.fetch(upload);
+  /**
+   * Downloads an import into storage; undefined when the upload was aborted meanwhile (the
+   * download is cancelled and whatever it stored is deleted) or moved on without this job.
+   */
+  async #download(upload: Upload): Promise<Upload | undefined> {
+    if (!(await this.#uploads.beginDownload(upload))) return undefined;
+    const cancel = new AbortController();
+    let progress: number | null = null;
+    const heartbeat = setInterval(() => {
+      void this.#uploads.recordDownloadProgress(upload, progress).then(
+        (downloading) => {
+          if (!downloading) cancel.abort();
+        },
+        () => {}, // the database is unreachable for a moment: the next beat asks again
+      );
+    }, DOWNLOAD_HEARTBEAT_MS);
+    let fetched: Awaited<ReturnType<Importer['fetch']>>;
+    try {
+      fetched = await this.#importer.fetch(upload, {
+        signal: cancel.signal,
+        onProgress: (received, total) => {
+          progress = total ? Math.min(1, received / total) : null;
+        },
+      });
+    } catch (error) {
+      if (cancel.signal.aborted) return undefined;
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const { staged } = fetched;
     await this.#storage.putFile(upload.storageKey, staged.path);
-    await this.#uploads.transition(upload.id, ['pending'], { status: 'validating', file_size: staged.size });
+    if (!(await this.#uploads.finishDownload(upload, staged.size))) return undefined;
     return { ...upload, status: 'validating', fileSize: staged.size };
   }
 
@@ -170,7 +199,8 @@ export class UploadProcessor implements JobHandler {
         'Reading the file',
       );
       checkDeclared(upload, description);
-      await this.#uploads.transition(upload.id, ['validating'], { status: 'validated' });
+      // Failed or aborted meanwhile (another worker, a sweep): nothing more to do here.
+      if (!(await this.#uploads.markValidated(upload))) return;
       const scope = { projectId: upload.projectId, authorId: upload.authorId };
       await this.#assets.createFromStored(
         scope,
@@ -184,8 +214,8 @@ export class UploadProcessor implements JobHandler {
           file: { id: upload.fileId, storageKey: upload.storageKey, size, sha256, mimeType: description.mimeType },
         },
         async (trx, assetId) => {
-          const moved = await this.#uploads.transition(upload.id, ['validated'], { status: 'imported', entity_id: assetId }, trx);
-          // Another worker got there first: roll this asset back and leave theirs.
+          const moved = await this.#uploads.markImported(upload, assetId, trx);
+          // Another worker got there first, or the upload ended: roll this asset back.
           if (!moved)
             throw Object.assign(new Error(`upload ${upload.id} was imported by another worker`), { retryable: false, alreadyDone: true });
         },

@@ -1,12 +1,25 @@
 import type { Config } from '../config.ts';
-import { type FileStore, TooLargeError } from '../files/file-store.ts';
-import type { Importer } from '../pipeline/process-upload.ts';
+import { type FileStore, type StagedFile, TooLargeError } from '../files/file-store.ts';
 import { createJsonFetcher, resolveCivitai, resolveHuggingFace } from './import/hubs.ts';
 import { importTooLarge } from './import/import-error.ts';
 import { downloadToStaging, type StageStream } from './import/safe-download.ts';
 import type { HostLookup } from './import/safe-request.ts';
+import type { Upload } from './upload.ts';
 
 const IDLE_TIMEOUT_MS = 60_000;
+
+/** What a running import is told, and tells. */
+export interface FetchControl {
+  /** Aborted when the upload is: the download stops and leaves nothing behind. */
+  readonly signal?: AbortSignal;
+  /** Bytes received so far, and the total when the server declared one. */
+  readonly onProgress?: (received: number, total: number | undefined) => void;
+}
+
+/** Fetches the bytes of an import (URL or model hub) into a staging file. */
+export interface Importer {
+  fetch(upload: Upload, control?: FetchControl): Promise<{ staged: StagedFile; fileName?: string }>;
+}
 
 /**
  * The importer of URL and model-hub uploads: hub references are resolved to a file URL, and
@@ -37,22 +50,23 @@ export function createImporter(config: Config, files: FileStore, lookup?: HostLo
     token ? { headers: { authorization: `Bearer ${token}` }, headersOrigin: new URL(origin).origin } : {};
 
   return {
-    async fetch(upload) {
+    async fetch(upload, control = {}) {
+      const transfer = { ...base, ...control };
       switch (upload.source) {
         case 'url':
-          return downloadToStaging(upload.url as string, base);
+          return downloadToStaging(upload.url as string, transfer);
         case 'huggingface': {
           const auth = bearer(imports.huggingFaceToken, imports.huggingFaceUrl);
-          const fetchJson = createJsonFetcher({ allowedHosts, lookup, ...auth });
+          const fetchJson = createJsonFetcher({ allowedHosts, lookup, ...auth, ...(control.signal ? { signal: control.signal } : {}) });
           const target = await resolveHuggingFace(upload.url as string, { baseUrl: imports.huggingFaceUrl, fetchJson });
-          const download = await downloadToStaging(target.url, { ...base, ...auth });
+          const download = await downloadToStaging(target.url, { ...transfer, ...auth });
           return { ...download, fileName: target.fileName };
         }
         case 'civitai': {
           const auth = bearer(imports.civitaiToken, imports.civitaiUrl);
-          const fetchJson = createJsonFetcher({ allowedHosts, lookup, ...auth });
+          const fetchJson = createJsonFetcher({ allowedHosts, lookup, ...auth, ...(control.signal ? { signal: control.signal } : {}) });
           const target = await resolveCivitai(upload.url as string, { baseUrl: imports.civitaiUrl, fetchJson });
-          const download = await downloadToStaging(target.url, { ...base, ...auth });
+          const download = await downloadToStaging(target.url, { ...transfer, ...auth });
           return { ...download, fileName: target.fileName };
         }
         case 'multipart':

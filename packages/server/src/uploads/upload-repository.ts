@@ -1,9 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { AssetOptions } from '../assets/asset-service.ts';
 import type { Database, UploadsTable } from '../db/schema.ts';
 import { nowIso } from '../lib/time.ts';
-import type { Upload, UploadProvider, UploadSource, UploadStatus } from './upload.ts';
+import type { Upload, UploadProvider, UploadSource } from './upload.ts';
 import type { UploadKind } from './upload-kinds.ts';
+import { stampsEnd, stampsStart, UPLOAD_TRANSITIONS, type UploadStatus, type UploadTransition } from './upload-lifecycle.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -26,15 +27,24 @@ export function toUpload(row: UploadsTable): Upload {
     url: row.url,
     entityId: row.entity_id,
     errorMessage: row.error_message,
-    jobId: row.job_id,
+    // Every row has one since migration 007; the fallback only keeps the type honest.
+    jobId: row.job_id ?? `job_${row.id}`,
     fileId: row.file_id,
     storageKey: row.storage_key,
     multipartId: row.multipart_id,
     expiresAt: row.expires_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    progress: row.progress === null ? null : Number(row.progress),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
+
+/** What a transition may set besides the status and its timestamps. */
+export type TransitionChanges = Partial<
+  Pick<UploadsTable, 'entity_id' | 'error_message' | 'job_id' | 'multipart_id' | 'completing_at' | 'file_size' | 'progress'>
+>;
 
 export class UploadRepository {
   readonly #db: Kysely<Database>;
@@ -55,22 +65,67 @@ export class UploadRepository {
     return row && toUpload(row);
   }
 
-  /** Moves the upload on only if it is still in one of `from`; says whether it did. */
-  async transition(
-    id: string,
-    from: readonly UploadStatus[],
-    changes: Partial<
-      Pick<UploadsTable, 'status' | 'entity_id' | 'error_message' | 'job_id' | 'multipart_id' | 'completing_at' | 'file_size'>
-    >,
-    db: Executor = this.#db,
-  ): Promise<boolean> {
+  /**
+   * Makes a named transition of the lifecycle (upload-lifecycle.ts) only if the upload is still
+   * in one of the states it starts from; says whether it did. Entering the first in-progress
+   * state stamps `started_at`, a final one `ended_at`; going back to pending clears the start.
+   */
+  async move(id: string, transition: UploadTransition, changes: TransitionChanges = {}, db: Executor = this.#db): Promise<boolean> {
+    const { from, to } = UPLOAD_TRANSITIONS[transition];
+    const now = nowIso();
     const result = await db
       .updateTable('uploads')
-      .set({ ...changes, updated_at: nowIso() })
+      .set({
+        ...changes,
+        status: to,
+        updated_at: now,
+        ...(stampsStart(to) ? { started_at: sql<string>`coalesce(started_at, ${now})` } : {}),
+        ...(stampsEnd(to) ? { ended_at: now } : {}),
+        ...(to === 'pending' ? { started_at: null } : {}),
+      })
       .where('id', '=', id)
       .where('status', 'in', [...from])
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Records a download's progress while the upload is still downloading; false once it is not (aborted). */
+  async recordProgress(id: string, progress: number | null): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('uploads')
+      .set({ progress })
+      .where('id', '=', id)
+      .where('status', '=', 'downloading')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The upload whose public job id is `jobId`, in the project. */
+  async findByJob(projectId: string, jobId: string): Promise<Upload | undefined> {
+    const row = await this.#db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    return row && toUpload(row);
+  }
+
+  /** A page of the project's uploads, newest first, after the (createdAt, id) of the last one seen. */
+  async page(
+    projectId: string,
+    options: { readonly limit: number; readonly statuses?: readonly UploadStatus[]; readonly after?: { createdAt: string; id: string } },
+  ): Promise<Upload[]> {
+    let query = this.#db.selectFrom('uploads').selectAll().where('project_id', '=', projectId);
+    if (options.statuses) query = query.where('status', 'in', [...options.statuses]);
+    const after = options.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
+    return rows.map(toUpload);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Scope } from '../assets/asset.ts';
 import type { AssetOptions, AssetService } from '../assets/asset-service.ts';
 import type { Database } from '../db/schema.ts';
@@ -12,17 +12,10 @@ import type { StorageBackend, StoredPart } from '../storage/storage.ts';
 import { plainFileName } from './import/file-name.ts';
 import { checkImportUrl } from './import/safe-request.ts';
 import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
-import {
-  type PartLink,
-  type PartLinker,
-  PROCESS_UPLOAD_JOB,
-  type Upload,
-  type UploadProvider,
-  type UploadSource,
-  type UploadStatus,
-  visibleStatus,
-} from './upload.ts';
+import { type PartLink, type PartLinker, PROCESS_UPLOAD_JOB, type Upload, type UploadProvider, type UploadSource } from './upload.ts';
+import { toUploadJob, type UploadJob } from './upload-job.ts';
 import { bareType, contentTypeFits, typesForKind, type UploadKind } from './upload-kinds.ts';
+import { type JobStatus, jobStatus, uploadStatusesOf, type VisibleUploadStatus, visibleStatus } from './upload-lifecycle.ts';
 import { UploadRepository } from './upload-repository.ts';
 
 export interface CreateUploadInput {
@@ -86,10 +79,6 @@ export class UploadService {
     this.#assets = assets;
     this.#limits = limits;
     this.#onQueued = onQueued;
-  }
-
-  get repository(): UploadRepository {
-    return this.#repo;
   }
 
   async create(scope: Scope, input: CreateUploadInput, linker: PartLinker): Promise<{ upload: Upload; parts?: PartLink[] }> {
@@ -158,11 +147,15 @@ export class UploadService {
         url: null,
         entity_id: null,
         error_message: null,
-        job_id: null,
+        // Public from now on; the queue job that validates the parts gets the same id at completion.
+        job_id: newId('job'),
         file_id: fileId,
         storage_key: storageKey,
         multipart_id: multipartId,
         completing_at: null,
+        started_at: null,
+        ended_at: null,
+        progress: null,
         expires_at: expiresAt,
         created_at: now,
         updated_at: now,
@@ -224,6 +217,9 @@ export class UploadService {
         storage_key: objectKey(fileId),
         multipart_id: null,
         completing_at: null,
+        started_at: null,
+        ended_at: null,
+        progress: null,
         expires_at: new Date(Date.now() + this.#limits.uploadTtlSeconds * 1000).toISOString(),
         created_at: now,
         updated_at: now,
@@ -244,24 +240,89 @@ export class UploadService {
   }
 
   /**
-   * The upload as soon as its status is no longer `status` (the status it has now, when not
-   * given), or as it is once `ms` have passed or `signal` aborts. It polls the database rather
-   * than waiting for an in-process event, because any process (a worker, another API process)
-   * may be the one that moves the upload on.
+   * The upload as soon as its visible status is no longer `seen` (the one it has now, when not
+   * given), or as it is once `ms` have passed or `signal` aborts.
    */
-  async waitForChange(scope: Scope, id: string, status: UploadStatus | undefined, ms: number, signal?: AbortSignal): Promise<Upload> {
+  async waitForChange(scope: Scope, id: string, seen: VisibleUploadStatus | undefined, ms: number, signal?: AbortSignal): Promise<Upload> {
+    const first = await this.#get(scope, id);
+    const from = seen ?? visibleStatus(first.status);
+    return this.#waitWhile(
+      first,
+      () => this.#get(scope, id),
+      (upload) => visibleStatus(upload.status) === from,
+      ms,
+      signal,
+    );
+  }
+
+  /**
+   * Polls the database rather than waiting for an in-process event, because any process (a
+   * worker, another API process) may be the one that moves the upload on.
+   */
+  async #waitWhile(
+    first: Upload,
+    load: () => Promise<Upload>,
+    unchanged: (upload: Upload) => boolean,
+    ms: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Upload> {
     const deadline = Date.now() + ms;
-    let upload = await this.#get(scope, id);
-    const from = visibleStatus(status ?? upload.status);
-    while (visibleStatus(upload.status) === from && Date.now() < deadline && !signal?.aborted) {
+    let upload = first;
+    while (unchanged(upload) && Date.now() < deadline && !signal?.aborted) {
       try {
         await sleep(Math.min(WAIT_POLL_MS, deadline - Date.now()), undefined, signal ? { signal } : undefined);
       } catch {
         break; // aborted: answer with what we have
       }
-      upload = await this.#get(scope, id);
+      upload = await load();
     }
     return upload;
+  }
+
+  // Scenario's jobs resource: one job per upload, derived from it (upload-job.ts).
+
+  async #getByJob(scope: Scope, jobId: string): Promise<Upload> {
+    const upload = await this.#repo.findByJob(scope.projectId, jobId);
+    if (!upload) throw notFound('JOB_NOT_FOUND', 'Job', jobId);
+    return upload;
+  }
+
+  async getJob(scope: Scope, jobId: string): Promise<UploadJob> {
+    return toUploadJob(await this.#getByJob(scope, jobId));
+  }
+
+  /** The job once its status is no longer `seen` (its current one when not given), or after `ms`. */
+  async waitForJob(scope: Scope, jobId: string, seen: JobStatus | undefined, ms: number, signal?: AbortSignal): Promise<UploadJob> {
+    const first = await this.#getByJob(scope, jobId);
+    const from = seen ?? jobStatus(first.status);
+    const upload = await this.#waitWhile(
+      first,
+      () => this.#getByJob(scope, jobId),
+      (u) => jobStatus(u.status) === from,
+      ms,
+      signal,
+    );
+    return toUploadJob(upload);
+  }
+
+  /** The project's jobs, newest first. */
+  async listJobs(
+    scope: Scope,
+    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly JobStatus[] },
+  ): Promise<{ jobs: UploadJob[]; nextPaginationToken?: string }> {
+    const after = query.paginationToken === undefined ? undefined : decodeJobCursor(query.paginationToken);
+    const statuses = query.statuses?.flatMap(uploadStatusesOf);
+    const rows = await this.#repo.page(scope.projectId, {
+      limit: query.pageSize + 1,
+      ...(statuses ? { statuses } : {}),
+      ...(after ? { after } : {}),
+    });
+    const page = rows.slice(0, query.pageSize);
+    const last = page.at(-1);
+    return {
+      jobs: page.map(toUploadJob),
+      ...(rows.length > query.pageSize && last ? { nextPaginationToken: encodeJobCursor(last) } : {}),
+    };
   }
 
   #plan(upload: Upload): PartPlan {
@@ -321,7 +382,7 @@ export class UploadService {
         throw new AppError('UPLOAD_STATE', `Upload "${id}" has expired before it was completed: create a new upload`);
       }
       const until = this.#leaseUntil();
-      if (await this.#repo.transition(id, ['pending'], { status: 'completing', completing_at: until })) {
+      if (await this.#repo.move(id, 'beginCompletion', { completing_at: until })) {
         await this.#finishCompletion({ ...upload, status: 'completing' }, until);
         return this.#get(scope, id);
       }
@@ -379,7 +440,7 @@ export class UploadService {
           // Gone: completed by an attempt that died after, or lost (then the upload cannot be saved).
           done = await this.#objectComplete(storageKey, plan.fileSize);
           if (!done) {
-            await this.#end(upload, ['completing'], 'The uploaded parts were lost before they could be joined: upload the file again');
+            await this.#end(upload, 'fail', 'The uploaded parts were lost before they could be joined: upload the file again');
             throw new AppError('UPLOAD_STATE', `Upload "${id}" lost its parts before they were joined: upload the file again`);
           }
         }
@@ -421,15 +482,11 @@ export class UploadService {
       const moved = await this.#db
         .transaction()
         .execute(async (trx) => {
-          const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id });
-          const won = await this.#repo.transition(
-            id,
-            ['completing'],
-            { status: 'validating', job_id: jobId, multipart_id: null, completing_at: null },
-            trx,
-          );
+          const won = await this.#repo.move(id, 'queueValidation', { multipart_id: null, completing_at: null }, trx);
           // Another holder (this one's lease ran out under load) finished first: keep its job only.
           if (!won) throw ALREADY_COMPLETED;
+          // The queue job takes the upload's public job id, so the two are one job to everyone.
+          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId });
           return true;
         })
         .catch((error: unknown) => {
@@ -448,7 +505,7 @@ export class UploadService {
 
   /** Back to pending, for the client to fix its parts and complete again. */
   async #reopen(upload: Upload): Promise<void> {
-    await this.#repo.transition(upload.id, ['completing'], { status: 'pending', completing_at: null });
+    await this.#repo.move(upload.id, 'reopen', { completing_at: null });
     // A completion that died after sealing the parts must not leave them refusing PUTs.
     if (upload.multipartId) await this.#storage.partIntake?.unseal(upload.multipartId);
   }
@@ -473,13 +530,17 @@ export class UploadService {
     return recovered;
   }
 
-  /** Abandons a pending upload: its parts are deleted and it ends failed. */
+  /**
+   * Abandons an upload that has not begun validating: its parts are deleted, a running download
+   * is cancelled (its job sees the upload leave `downloading` within a second and stops), and it
+   * ends canceled.
+   */
   async abort(scope: Scope, id: string): Promise<Upload> {
     const upload = await this.#get(scope, id);
-    if (upload.status !== 'pending') {
-      throw new AppError('UPLOAD_STATE', `Upload "${id}" is ${upload.status}: only a pending upload can be aborted`);
+    if (!(await this.#end(upload, 'abort', 'The upload was aborted by the client'))) {
+      const now = await this.#get(scope, id);
+      throw new AppError('UPLOAD_STATE', `Upload "${id}" is ${visibleStatus(now.status)}: only a pending upload can be aborted`);
     }
-    await this.#end(upload, ['pending'], 'The upload was aborted by the client');
     return this.#get(scope, id);
   }
 
@@ -488,19 +549,85 @@ export class UploadService {
     let swept = 0;
     // Only pending ones: a completing upload is finished by its recovery, never deleted.
     for (const upload of await this.#repo.expired(nowIso(), limit)) {
-      if (await this.#end(upload, ['pending'], 'The upload expired before it was completed: create a new upload')) swept++;
+      if (await this.#end(upload, 'expire', 'The upload expired before it was completed: create a new upload')) swept++;
     }
     return swept;
   }
 
-  async #end(upload: Upload, from: readonly UploadStatus[], message: string): Promise<boolean> {
+  async #end(upload: Upload, transition: 'abort' | 'expire' | 'fail', message: string): Promise<boolean> {
     // The conditional update decides which process does it; only the winner deletes bytes.
-    const won = await this.#repo.transition(upload.id, from, { status: 'failed', error_message: message, completing_at: null });
+    const won = await this.#repo.move(upload.id, transition, { error_message: message, completing_at: null });
     if (!won) return false;
-    if (upload.multipartId) await this.#storage.abortMultipart(upload.storageKey, upload.multipartId).catch(() => {});
-    await this.#storage.delete(upload.storageKey).catch(() => {});
+    await this.#dropBytes(upload);
     return true;
   }
+
+  /** Deletes what an ended upload left in storage, unless a stored file row already owns the object. */
+  async #dropBytes(upload: Upload): Promise<void> {
+    if (upload.multipartId) await this.#storage.abortMultipart(upload.storageKey, upload.multipartId).catch(() => {});
+    if (!(await this.#repo.objectIsRecorded(upload.storageKey))) await this.#storage.delete(upload.storageKey).catch(() => {});
+  }
+
+  // The steps of the upload.process job (pipeline/process-upload.ts). Each is one named
+  // transition and says whether it happened; false means the upload moved on without this job.
+
+  /** Any upload, whatever its project: the job knows it by id. */
+  findForJob(id: string): Promise<Upload | undefined> {
+    return this.#repo.find(null, id);
+  }
+
+  /** An import's download begins (or begins again after a crash or a retry). */
+  beginDownload(upload: Upload): Promise<boolean> {
+    return this.#repo.move(upload.id, 'beginDownload', { progress: null });
+  }
+
+  /** Records how far a download got; false once the upload stopped downloading (it was aborted). */
+  recordDownloadProgress(upload: Upload, progress: number | null): Promise<boolean> {
+    return this.#repo.recordProgress(upload.id, progress);
+  }
+
+  /**
+   * The downloaded bytes are stored under the upload's key: on to validation. When the upload was
+   * aborted meanwhile, the object just stored is deleted here (the abort ran before it existed).
+   */
+  async finishDownload(upload: Upload, fileSize: number): Promise<boolean> {
+    if (await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 })) return true;
+    await this.#dropBytes(upload);
+    return false;
+  }
+
+  /** The file passed its checks. True also when an earlier attempt of the job got this far. */
+  async markValidated(upload: Upload): Promise<boolean> {
+    if (await this.#repo.move(upload.id, 'validate')) return true;
+    return (await this.#repo.find(null, upload.id))?.status === 'validated';
+  }
+
+  /** The asset exists (inside the transaction that created it). */
+  markImported(upload: Upload, assetId: string, trx: Transaction<Database>): Promise<boolean> {
+    return this.#repo.move(upload.id, 'import', { entity_id: assetId }, trx);
+  }
+
+  /** Ends the upload failed with `message` and deletes its bytes; false when it had already ended. */
+  fail(upload: Upload, message: string): Promise<boolean> {
+    return this.#end(upload, 'fail', message);
+  }
+}
+
+/** A page token: where the last page ended, (createdAt, id) in the newest-first order. */
+function encodeJobCursor(upload: Upload): string {
+  return Buffer.from(JSON.stringify([upload.createdAt, upload.id])).toString('base64url');
+}
+
+function decodeJobCursor(token: string): { createdAt: string; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string' && part.length <= 200)) {
+      return { createdAt: value[0] as string, id: value[1] as string };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new AppError('INVALID_PAGINATION_TOKEN', 'paginationToken is not one this server issued: pass nextPaginationToken back unchanged');
 }
 
 function missingKind(): never {

@@ -1,18 +1,6 @@
 import type { AssetOptions } from '../assets/asset-service.ts';
 import type { UploadKind } from './upload-kinds.ts';
-
-/**
- * `completing` is the intent recorded before storage joins the parts (with its target key,
- * the upload's `storageKey`): whoever finds it later can finish or undo the completion.
- */
-export const UPLOAD_STATUSES = ['pending', 'completing', 'validating', 'validated', 'imported', 'failed', 'complete'] as const;
-export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
-
-/**
- * The status clients see: spec 001 has no `completing`, and to a client an upload being
- * completed is still pending (its complete request has not answered yet).
- */
-export const visibleStatus = (status: UploadStatus): UploadStatus => (status === 'completing' ? 'pending' : status);
+import type { UploadStatus } from './upload-lifecycle.ts';
 
 export type UploadSource = 'multipart' | 'url' | 'huggingface' | 'civitai';
 export type UploadProvider = 'huggingface' | 'civitai' | 'other';
@@ -36,11 +24,16 @@ export interface Upload {
   readonly url: string | null;
   readonly entityId: string | null;
   readonly errorMessage: string | null;
-  readonly jobId: string | null;
+  /** Its public job id (Scenario's jobs resource); the queue job that processes it has the same id. */
+  readonly jobId: string;
   readonly fileId: string;
   readonly storageKey: string;
   readonly multipartId: string | null;
   readonly expiresAt: string;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  /** 0–1 while an import downloads a file of known size. */
+  readonly progress: number | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

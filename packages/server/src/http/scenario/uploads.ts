@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import type { Container } from '../../container.ts';
-import { type PartLink, UPLOAD_STATUSES, type Upload, visibleStatus } from '../../uploads/upload.ts';
+import type { PartLink, Upload } from '../../uploads/upload.ts';
 import { UPLOAD_KINDS } from '../../uploads/upload-kinds.ts';
+import { VISIBLE_UPLOAD_STATUSES, visibleStatus } from '../../uploads/upload-lifecycle.ts';
 import { partLinker } from '../part-links.ts';
 import { requireScope } from '../plugins/auth.ts';
 import { ErrorResponse, ProjectQuery, StringEnum } from './schemas.ts';
@@ -32,7 +33,7 @@ export const GetUploadQuery = Type.Object({
     }),
   ),
   status: Type.Optional(
-    StringEnum(UPLOAD_STATUSES, { description: 'With waitSeconds: the status the client last saw (default: the current one)' }),
+    StringEnum(VISIBLE_UPLOAD_STATUSES, { description: 'With waitSeconds: the status the client last saw (default: the current one)' }),
   ),
 });
 
@@ -75,7 +76,7 @@ export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
     entityId: upload.entityId,
     ...(upload.errorMessage ? { errorMessage: upload.errorMessage } : {}),
     ...(upload.fileSize !== null ? { fileSize: upload.fileSize } : {}),
-    ...(upload.jobId ? { jobId: upload.jobId } : {}),
+    jobId: upload.jobId,
     ...(upload.originalFileName ? { originalFileName: upload.originalFileName } : {}),
     ...(parts ? { parts: parts.map((part) => ({ number: part.number, url: part.url, expires: part.expires })) } : {}),
     ...(upload.partsCount !== null ? { partsCount: upload.partsCount } : {}),

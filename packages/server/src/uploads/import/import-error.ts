@@ -6,7 +6,8 @@ export type ImportErrorCode =
   | 'IMPORT_TOO_LARGE'
   | 'IMPORT_NO_MODEL_FILE'
   | 'IMPORT_FAILED'
-  | 'IMPORT_TIMEOUT';
+  | 'IMPORT_TIMEOUT'
+  | 'IMPORT_CANCELED';
 
 /**
  * A failed import. `retryable` tells the job runner whether another attempt may succeed

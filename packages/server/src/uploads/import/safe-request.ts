@@ -37,6 +37,10 @@ export interface SafeRequestOptions {
    * origins (a CDN a hub redirects to) go without them, so a token never leaves its host.
    */
   readonly headersOrigin?: string;
+  /** Ends the transfer (an IMPORT_CANCELED error, not retried) when aborted. */
+  readonly signal?: AbortSignal;
+  /** Told as the body arrives: bytes so far, and the declared length when there is one. */
+  readonly onProgress?: (received: number, total: number | undefined) => void;
 }
 
 /** A 2xx response whose body is still to be read. */
@@ -82,7 +86,7 @@ export async function safeGet(input: string, options: SafeRequestOptions): Promi
   const lookup = options.lookup ?? systemLookup;
   let url = checkUrl(input, allowed, undefined);
   const headersOrigin = options.headersOrigin === undefined ? url.origin : new URL(options.headersOrigin).origin;
-  const transfer = new Transfer(options.timeoutMs, options.idleTimeoutMs);
+  const transfer = new Transfer(options.timeoutMs, options.idleTimeoutMs, options.signal);
   try {
     let from: string | undefined;
     for (let redirects = 0; ; redirects += 1) {
@@ -104,7 +108,7 @@ export async function safeGet(input: string, options: SafeRequestOptions): Promi
         transfer.dropResponse();
         throw statusError(status, url);
       }
-      return transfer.respond(response, url, options.maxBytes);
+      return transfer.respond(response, url, options.maxBytes, options.onProgress);
     }
   } catch (error) {
     transfer.close();
@@ -127,7 +131,7 @@ class Transfer {
   #done = false;
   #failure: ImportError | undefined;
 
-  constructor(timeoutMs: number, idleTimeoutMs: number) {
+  constructor(timeoutMs: number, idleTimeoutMs: number, signal: AbortSignal | undefined) {
     this.#idleTimeoutMs = idleTimeoutMs;
     this.#failed = new Promise<never>((_resolve, reject) => {
       this.#reject = reject;
@@ -141,6 +145,11 @@ class Transfer {
         }),
       );
     }, timeoutMs);
+    if (signal) {
+      const cancel = () => this.#fail(new ImportError('IMPORT_CANCELED', 'The import was canceled', { retryable: false }));
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    }
   }
 
   /** Names the host now being worked on, for messages. */
@@ -182,7 +191,7 @@ class Transfer {
     this.#request = undefined;
   }
 
-  respond(response: IncomingMessage, url: URL, maxBytes: number): SafeResponse {
+  respond(response: IncomingMessage, url: URL, maxBytes: number, onProgress: SafeRequestOptions['onProgress'] | undefined): SafeResponse {
     const declared = contentLength(response.headers['content-length']);
     if (declared !== undefined && declared > maxBytes) throw importTooLarge(url.host, maxBytes);
     let received = 0;
@@ -190,6 +199,7 @@ class Transfer {
       transform(chunk: Buffer, _encoding, callback) {
         received += chunk.length;
         if (received > maxBytes) return callback(importTooLarge(url.host, maxBytes));
+        onProgress?.(received, declared);
         callback(null, chunk);
       },
       flush(callback) {
