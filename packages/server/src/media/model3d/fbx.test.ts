@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { MODEL_REFERENCES } from '../../../test/fixtures/reference-values.ts';
 import { fixtureFile } from '../../../test/helpers/media-files.ts';
-import { probeFbx } from './fbx.ts';
-import { readFbx } from './fbx-reader.ts';
+import { cornerVertices, probeFbx } from './fbx.ts';
+import { FbxArray, type FbxNode, readFbx } from './fbx-reader.ts';
 
 const reference = MODEL_REFERENCES.find((model) => model.file === 'model.fbx')?.properties;
 const fixture = async () => new Uint8Array(await readFile(fixtureFile('model.fbx').path));
@@ -78,5 +78,73 @@ describe('probeFbx', () => {
     const firstProperty = 27 + 13 + 'FBXHeaderExtension'.length + 13 + 'FBXHeaderVersion'.length;
     bytes[firstProperty] = 'Q'.charCodeAt(0);
     expect(() => probeFbx(bytes)).toThrow(/unknown property type "Q"/);
+  });
+});
+
+const doubles = (values: number[]) => new FbxArray('d', values.length, 0, new Uint8Array(new Float64Array(values).buffer));
+const ints = (values: number[]) => new FbxArray('i', values.length, 0, new Uint8Array(new Int32Array(values).buffer));
+const node = (name: string, properties: FbxNode['properties'], children: FbxNode[] = []): FbxNode => ({ name, properties, children });
+
+/** A layer element as Blender writes one: its mapping, its reference, its values and, for IndexToDirect, its index. */
+function layer(name: string, mapping: string, values: [string, number[]], index?: [string, number[]]): FbxNode {
+  return node(
+    name,
+    [0],
+    [
+      node('MappingInformationType', [mapping]),
+      node('ReferenceInformationType', [index ? 'IndexToDirect' : 'Direct']),
+      node(values[0], [doubles(values[1])]),
+      ...(index ? [node(index[0], [ints(index[1])])] : []),
+    ],
+  );
+}
+
+describe('cornerVertices', () => {
+  // A cube: 8 control points, 6 quads, each quad's last corner stored as −(index + 1).
+  const quads = [
+    [1, 3, 7, 5],
+    [0, 4, 6, 2],
+    [2, 6, 7, 3],
+    [0, 1, 5, 4],
+    [4, 5, 7, 6],
+    [0, 2, 3, 1],
+  ];
+  const faceNormals = [
+    [1, 0, 0],
+    [-1, 0, 0],
+    [0, 1, 0],
+    [0, -1, 0],
+    [0, 0, 1],
+    [0, 0, -1],
+  ];
+  const polygons = quads.flatMap((quad) => quad.map((point, k) => (k === 3 ? -point - 1 : point)));
+  const count = (...layers: FbxNode[]) => cornerVertices(node('Geometry', [1, 'cube', 'Mesh'], layers), 8, polygons);
+  const flat = layer('LayerElementNormal', 'ByPolygonVertex', [
+    'Normals',
+    faceNormals.flatMap((normal) => [...normal, ...normal, ...normal, ...normal]),
+  ]);
+
+  it('a control point is one vertex per distinct normal and UV of its corners', () => {
+    expect(count()).toBe(8);
+    expect(count(flat)).toBe(24);
+    expect(count(layer('LayerElementNormal', 'ByPolygon', ['Normals', faceNormals.flat()]))).toBe(24);
+    const smooth = Array.from({ length: 8 }, (_, point) => [point & 1 ? 1 : -1, point & 2 ? 1 : -1, point & 4 ? 1 : -1]);
+    expect(count(layer('LayerElementNormal', 'ByVertice', ['Normals', smooth.flat()]))).toBe(8);
+  });
+
+  it('compares values, not slots: corners stored apart with equal values are one vertex', () => {
+    // Smooth normals written per corner (as Blender writes them), and one UV shared through UVIndex.
+    const smooth = polygons.map((raw) => (raw < 0 ? -raw - 1 : raw)).flatMap((point) => [point & 1 ? 1 : -1, point & 2 ? 1 : -1, 0]);
+    const normals = layer('LayerElementNormal', 'ByPolygonVertex', ['Normals', smooth]);
+    expect(count(normals)).toBe(8);
+    const sameUv = layer('LayerElementUV', 'ByPolygonVertex', ['UV', [0, 0, 0.5, 0.5]], ['UVIndex', polygons.map(() => 1)]);
+    expect(count(normals, sameUv)).toBe(8);
+    const uvPerQuadCorner = layer(
+      'LayerElementUV',
+      'ByPolygonVertex',
+      ['UV', [0, 0, 1, 0, 1, 1, 0, 1]],
+      ['UVIndex', polygons.map((_, k) => k % 4)],
+    );
+    expect(count(flat, uvPerQuadCorner)).toBe(24);
   });
 });

@@ -1,7 +1,7 @@
 import { Euler, MathUtils, Matrix4, Vector3 } from 'three';
 import { corruptMedia } from '../media-errors.ts';
 import { childNamed, FbxArray, type FbxNode, type FbxValue, isBinaryFbx, readFbx } from './fbx-reader.ts';
-import { Bounds, DistinctPositions, type ModelProperties } from './model-properties.ts';
+import { Bounds, DistinctTuples, type ModelProperties } from './model-properties.ts';
 
 /**
  * Counts what a binary FBX 7 holds: meshes (Geometry objects of class "Mesh"), bones (Model
@@ -34,10 +34,7 @@ export function probeFbx(bytes: Uint8Array): ModelProperties {
     if (geometry.name !== 'Geometry' || classOf(geometry) !== 'Mesh') continue;
     const vertices = arrayOf(geometry, 'Vertices');
     const polygons = arrayOf(geometry, 'PolygonVertexIndex');
-    const distinct = new DistinctPositions();
-    for (let i = 0; i + 2 < vertices.length; i += 3)
-      distinct.add(vertices[i] as number, vertices[i + 1] as number, vertices[i + 2] as number);
-    vertexCount += distinct.count;
+    vertexCount += cornerVertices(geometry, vertices.length / 3, polygons);
     faceCount += triangles(polygons);
     hasUVs ||= layerHas(geometry, 'LayerElementUV', 'UV');
     hasNormals ||= layerHas(geometry, 'LayerElementNormal', 'Normals');
@@ -89,6 +86,67 @@ function layerHas(geometry: FbxNode, layer: string, data: string): boolean {
   return geometry.children.some(
     (child) => child.name === layer && (childNamed(child, data)?.properties[0] as FbxArray | undefined)?.length,
   );
+}
+
+/**
+ * The vertices a renderer makes of a mesh: FBX stores positions once per control point and
+ * normals and UVs per polygon corner as often as per point, so a point whose corners carry
+ * different normals (a cube's corner on three flat faces) is several vertices. They are the
+ * distinct (control point, normal, UV) triples of the corners, as OBJ's v/vt/vn triples are;
+ * values are compared rather than indices, since normals are usually stored once per corner.
+ */
+export function cornerVertices(geometry: FbxNode, pointCount: number, polygons: ArrayLike<number>): number {
+  const normals = cornerLayer(geometry, 'LayerElementNormal', 'Normals', 'NormalsIndex', 3);
+  const uvs = cornerLayer(geometry, 'LayerElementUV', 'UV', 'UVIndex', 2);
+  const corners = new DistinctTuples(6);
+  let polygon = 0;
+  for (let corner = 0; corner < polygons.length; corner++) {
+    const raw = polygons[corner] as number;
+    const point = raw < 0 ? -raw - 1 : raw;
+    if (point < pointCount) {
+      corners.setInt(0, point);
+      normals(corners, 1, corner, point, polygon);
+      uvs(corners, 4, corner, point, polygon);
+      corners.add();
+    }
+    if (raw < 0) polygon++;
+  }
+  return corners.count;
+}
+
+/** Where a layer element's value for a corner is, by its MappingInformationType. */
+const SLOT_OF = new Map<string, (corner: number, point: number, polygon: number) => number>([
+  ['ByPolygonVertex', (corner) => corner],
+  ['ByVertice', (_, point) => point],
+  ['ByVertex', (_, point) => point],
+  ['ByControlPoint', (_, point) => point],
+  ['ByPolygon', (_, __, polygon) => polygon],
+  ['AllSame', () => 0],
+]);
+
+/** Writes a corner's value of a layer element (its normal, its UV) into words at…at + width − 1 of a tuple. */
+type WriteCorner = (tuple: DistinctTuples, at: number, corner: number, point: number, polygon: number) => void;
+
+/** The writer of the first layer element of a kind; where there is none, or it cannot be followed, every corner's value is 0. */
+function cornerLayer(geometry: FbxNode, layer: string, data: string, index: string, width: number): WriteCorner {
+  const element = geometry.children.find((child) => child.name === layer);
+  const slotOf = SLOT_OF.get(String(element && childNamed(element, 'MappingInformationType')?.properties[0]));
+  const values = element && childNamed(element, data)?.properties[0];
+  if (!element || !slotOf || !(values instanceof FbxArray)) {
+    return (tuple, at) => {
+      for (let k = 0; k < width; k++) tuple.setFloat(at + k, 0);
+    };
+  }
+  const direct = values.values();
+  const indexValue = childNamed(element, index)?.properties[0];
+  // IndexToDirect looks the slot up in the index array; Direct (or a missing index) reads the slot itself.
+  const reference = String(childNamed(element, 'ReferenceInformationType')?.properties[0]);
+  const indices = reference !== 'Direct' && indexValue instanceof FbxArray ? indexValue.values() : undefined;
+  return (tuple, at, corner, point, polygon) => {
+    const slot = slotOf(corner, point, polygon);
+    const entry = indices ? (indices[slot] ?? -1) : slot;
+    for (let k = 0; k < width; k++) tuple.setFloat(at + k, direct[entry * width + k] ?? 0);
+  };
 }
 
 /** PolygonVertexIndex marks a polygon's last corner by storing it as −(index + 1). */

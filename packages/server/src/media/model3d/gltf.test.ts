@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { Document, NodeIO } from '@gltf-transform/core';
 import { describe, expect, it } from 'vitest';
 import { MODEL_REFERENCES } from '../../../test/fixtures/reference-values.ts';
 import { fixtureFile } from '../../../test/helpers/media-files.ts';
@@ -6,6 +7,14 @@ import { probeGltf } from './gltf.ts';
 
 const bytesOf = async (name: string) => new Uint8Array(await readFile(fixtureFile(name).path));
 const reference = (name: string) => MODEL_REFERENCES.find((model) => model.file === name)?.properties;
+
+/** What glTF-Transform (what `gltf-transform inspect` runs on) reads: the POSITION counts of every mesh's primitives. */
+const positionCounts = (document: Document) =>
+  document
+    .getRoot()
+    .listMeshes()
+    .flatMap((mesh) => mesh.listPrimitives())
+    .reduce((sum, primitive) => sum + (primitive.getAttribute('POSITION')?.getCount() ?? 0), 0);
 
 describe('probeGltf', () => {
   it('GLB: a skinned, animated box', async () => {
@@ -16,6 +25,46 @@ describe('probeGltf', () => {
   it('glTF with its buffer in a data URI: the box under a scaled node', async () => {
     const bytes = await bytesOf('model-embedded.gltf');
     expect(await probeGltf(bytes, 'gltf')).toEqual({ ...reference('model-embedded.gltf'), size: bytes.length });
+  });
+
+  it.each([
+    ['model.glb', 'glb'],
+    ['model-embedded.gltf', 'gltf'],
+    ['model-textured.gltf', 'gltf'],
+  ] as const)('%s: vertexCount is what glTF-Transform reads, the POSITION accessor counts', async (name, format) => {
+    const bytes = await bytesOf(name);
+    const io = new NodeIO();
+    const document =
+      format === 'glb'
+        ? await io.readBinary(bytes)
+        : await io.readJSON({ json: JSON.parse(Buffer.from(bytes).toString('utf8')), resources: {} });
+    expect(positionCounts(document)).toBe(24);
+    expect((await probeGltf(bytes, format)).vertexCount).toBe(positionCounts(document));
+  });
+
+  it('counts every primitive of a mesh, and a mesh once however many nodes place it', async () => {
+    const document = new Document();
+    const buffer = document.createBuffer();
+    const triangle = (count: number) =>
+      document.createPrimitive().setAttribute(
+        'POSITION',
+        document
+          .createAccessor()
+          .setType('VEC3')
+          .setArray(new Float32Array(Array.from({ length: count * 3 }, (_, i) => i % 7)))
+          .setBuffer(buffer),
+      );
+    const mesh = document.createMesh('shared').addPrimitive(triangle(3)).addPrimitive(triangle(5));
+    const other = document.createMesh('other').addPrimitive(triangle(4));
+    document
+      .createScene()
+      .addChild(document.createNode('a').setMesh(mesh))
+      .addChild(document.createNode('b').setMesh(mesh).setTranslation([3, 0, 0]))
+      .addChild(document.createNode('c').setMesh(other));
+    const bytes = await new NodeIO().writeBinary(document);
+    const properties = await probeGltf(bytes, 'glb');
+    expect(properties.vertexCount).toBe(12);
+    expect(properties.vertexCount).toBe(positionCounts(await new NodeIO().readBinary(bytes)));
   });
 
   it('refuses a GLB with a broken header, saying what is wrong', async () => {
@@ -52,7 +101,8 @@ describe('probeGltf', () => {
   });
 
   it('counts a mesh whose geometry is Draco-compressed but leaves out what it cannot decode', async () => {
-    // Accessors of a compressed primitive have counts and bounds but no data of their own.
+    // Accessors of a compressed primitive have counts and bounds but no data of their own; the
+    // extension requires their counts to match the decoded geometry, so the vertices are known.
     const json = {
       asset: { version: '2.0' },
       extensionsUsed: ['KHR_draco_mesh_compression'],
@@ -78,8 +128,14 @@ describe('probeGltf', () => {
     };
     const bytes = new TextEncoder().encode(JSON.stringify(json));
     const properties = await probeGltf(bytes, 'gltf');
-    expect(properties).toMatchObject({ faceCount: 12, hasUVs: true, hasNormals: false, hasSkeleton: false, hasAnimations: false });
-    expect(properties).not.toHaveProperty('vertexCount');
+    expect(properties).toMatchObject({
+      vertexCount: 24,
+      faceCount: 12,
+      hasUVs: true,
+      hasNormals: false,
+      hasSkeleton: false,
+      hasAnimations: false,
+    });
     expect(properties).not.toHaveProperty('dimensions');
   });
 });

@@ -1,6 +1,6 @@
-import { type Accessor, type Document, getBounds, type JSONDocument, NodeIO, type Primitive } from '@gltf-transform/core';
+import { type Document, getBounds, type JSONDocument, NodeIO, type Primitive } from '@gltf-transform/core';
 import { corruptMedia, truncatedMedia } from '../media-errors.ts';
-import { Bounds, DistinctPositions, type ModelProperties } from './model-properties.ts';
+import { Bounds, type ModelProperties } from './model-properties.ts';
 
 /** Extensions that move vertex data out of the accessors: positions cannot be read without a decoder. */
 const COMPRESSED_GEOMETRY = ['KHR_draco_mesh_compression', 'EXT_meshopt_compression'];
@@ -97,30 +97,22 @@ function triangleCount(primitive: Primitive): number {
   }
 }
 
-function addPositions(accessor: Accessor, into: DistinctPositions): void {
-  const element = [0, 0, 0];
-  for (let i = 0, count = accessor.getCount(); i < count; i++) {
-    accessor.getElement(i, element);
-    into.add(element[0] as number, element[1] as number, element[2] as number);
-  }
-}
-
 function describeDocument(document: Document, compressed: boolean): Omit<ModelProperties, 'format' | 'size'> {
   const root = document.getRoot();
   let vertexCount = 0;
   let faceCount = 0;
   let hasUVs = false;
   let hasNormals = false;
+  // Each mesh once, however many nodes place it: the GPU holds its vertices once and draws them per node.
   for (const mesh of root.listMeshes()) {
-    const positions = new DistinctPositions();
     for (const primitive of mesh.listPrimitives()) {
-      const position = primitive.getAttribute('POSITION');
-      if (position && !compressed) addPositions(position, positions);
+      // The POSITION accessor holds the primitive's vertices as uploaded; its count is declared
+      // even for Draco, whose extension requires the accessors to match the decoded geometry.
+      vertexCount += primitive.getAttribute('POSITION')?.getCount() ?? 0;
       faceCount += triangleCount(primitive);
       hasUVs ||= primitive.getAttribute('TEXCOORD_0') !== null;
       hasNormals ||= primitive.getAttribute('NORMAL') !== null;
     }
-    vertexCount += positions.count;
   }
   const joints = new Set(root.listSkins().flatMap((skin) => skin.listJoints()));
   const keyTimes = new Set<number>();
@@ -132,8 +124,7 @@ function describeDocument(document: Document, compressed: boolean): Omit<ModelPr
   }
   const dimensions = compressed ? undefined : sceneSize(document);
   return {
-    // Compressed positions are not decoded, so their distinct count is unknown.
-    ...(compressed ? {} : { vertexCount }),
+    vertexCount,
     faceCount,
     hasUVs,
     hasNormals,

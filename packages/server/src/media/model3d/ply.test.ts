@@ -26,6 +26,13 @@ describe('probePly', () => {
     expect(properties).toMatchObject({ vertexCount: 5, faceCount: 3, hasUVs: false, hasNormals: false });
   });
 
+  it('counts the vertices as stored, even where two share a position', () => {
+    const ply =
+      'ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\nproperty float nx\nproperty float ny\nproperty float nz\nelement face 2\nproperty list uchar int vertex_indices\nend_header\n';
+    const body = '0 0 0 0 0 1\n1 0 0 0 0 1\n0 1 0 0 0 1\n0 0 0 0 0 -1\n3 0 1 2\n3 3 2 1\n';
+    expect(probePly(new TextEncoder().encode(ply + body))).toMatchObject({ vertexCount: 4, faceCount: 2, hasNormals: true });
+  });
+
   it('refuses a PLY whose data ends before what its header declares', async () => {
     const bytes = await bytesOf('model-binary.ply');
     expect(() => probePly(bytes.subarray(0, bytes.length - 20))).toThrow(

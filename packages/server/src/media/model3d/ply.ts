@@ -1,5 +1,5 @@
 import { corruptMedia, truncatedMedia } from '../media-errors.ts';
-import { Bounds, DistinctPositions, type ModelProperties, NO_RIG } from './model-properties.ts';
+import { Bounds, type ModelProperties, NO_RIG } from './model-properties.ts';
 
 /**
  * A reader for PLY, ASCII and binary. Written here rather than taken from three's PLYLoader,
@@ -147,7 +147,6 @@ export function probePly(bytes: Uint8Array): ModelProperties {
   if (!vertexElement || !has(vertexElement, 'x') || !has(vertexElement, 'y') || !has(vertexElement, 'z')) {
     throw broken('it declares no vertex element with x, y and z');
   }
-  const distinct = new DistinctPositions();
   const bounds = new Bounds();
   let faceCount = 0;
   const value = (type: ScalarType, element: Element, index: number): number => {
@@ -176,17 +175,16 @@ export function probePly(bytes: Uint8Array): ModelProperties {
           else if (isVertex && property.name === 'z') z = read;
         }
       }
-      if (isVertex) {
-        distinct.add(x, y, z);
-        bounds.add(x, y, z);
-      }
+      if (isVertex) bounds.add(x, y, z);
     }
   }
   const dimensions = bounds.size();
   return {
     format: 'ply',
     size: bytes.length,
-    vertexCount: distinct.count,
+    // PLY stores a vertex as a renderer takes it (position with its normal, UV, colour), and
+    // faces index them: the vertex element is the mesh's vertices.
+    vertexCount: vertexElement.count,
     faceCount,
     hasUVs: UV_NAMES.some(([u, v]) => has(vertexElement, u as string) && has(vertexElement, v as string)) || has(faceElement, 'texcoord'),
     hasNormals: has(vertexElement, 'nx') && has(vertexElement, 'ny') && has(vertexElement, 'nz'),
