@@ -406,6 +406,96 @@ describe.each(DATABASES)('token360 dialect on $name', (target) => {
       expect((await server.container.collections.list(scope, 100)).collections).toHaveLength(1);
     });
 
+    it.skipIf(target.skipReason)("a token360 client's group flow: create, upload into it, deactivate, refused", async () => {
+      // As the clients do it, over a socket with fetch and FormData.
+      const base = `${await listen(server)}/token360`;
+      const call = async (method: string, route: string, body?: unknown, key: Key = server.key) => {
+        const response = await fetch(`${base}${route}`, {
+          method,
+          headers: {
+            authorization: bearer(key),
+            ...(body === undefined || body instanceof FormData ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
+        });
+        // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      const uploadInto = async (groupId: string, seed: number) => {
+        const form = new FormData();
+        form.append('file', new Blob([await uniquePng(seed)], { type: 'image/png' }), `portrait-${seed}.png`);
+        form.append('groupId', groupId);
+        return call('POST', '/v1/assets', form);
+      };
+
+      const created = await call('POST', '/v1/asset-groups', {
+        name: 'Ava',
+        groupKind: 'VIRTUAL_PORTRAIT',
+        description: 'reference shots',
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+      expect(created.body).toMatchObject({
+        code: 0,
+        serviceCode: null,
+        data: { name: 'Ava', groupKind: 'VIRTUAL_PORTRAIT', description: 'reference shots', status: 'active', assetCount: 0 },
+      });
+      const { assetGroupId } = created.body.data;
+      expect(assetGroupId).toMatch(/^collection_/);
+
+      const uploaded = await uploadInto(assetGroupId, 60);
+      expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(200);
+      expect(uploaded.body.data).toMatchObject({ assetGroupId, groupName: 'Ava' });
+      let asset = uploaded.body.data;
+      for (let i = 0; i < 100 && asset.status !== 'active'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        asset = (await call('GET', `/v1/assets/${asset.assetId}`)).body.data;
+      }
+      expect(asset.status).toBe('active');
+      expect((await call('GET', `/v1/asset-groups/${assetGroupId}`)).body.data).toMatchObject({ assetCount: 1, status: 'active' });
+
+      const deactivated = await call('PATCH', `/v1/asset-groups/${assetGroupId}`, { status: 'inactive' });
+      expect(deactivated.body.data).toMatchObject({ status: 'inactive', groupKind: 'VIRTUAL_PORTRAIT', name: 'Ava' });
+      const refused = await uploadInto(assetGroupId, 61);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ code: 409, data: null, serviceCode: 'ASSET_GROUP_NOT_ACTIVE' });
+      expect((await call('GET', `/v1/asset-groups/${assetGroupId}`)).body.data.assetCount).toBe(1);
+      expect((await call('PATCH', `/v1/asset-groups/${assetGroupId}`, { status: 'active', name: 'Ava 2' })).body.data).toMatchObject({
+        status: 'active',
+        name: 'Ava 2',
+      });
+      expect((await uploadInto(assetGroupId, 62)).status).toBe(200);
+
+      // Bad input: each refused in the envelope, nothing created.
+      const before = (await call('GET', '/v1/asset-groups?pageSize=100')).body.data.items.length;
+      const unsupported = await call('POST', '/v1/asset-groups', { name: 'x', groupKind: 'HOLOGRAM' });
+      expect(unsupported).toMatchObject({ status: 400, body: { serviceCode: 'ASSET_GROUP_TYPE_UNSUPPORTED' } });
+      expect(unsupported.body.msg).toMatch(/VIRTUAL_PORTRAIT/);
+      expect((await call('POST', '/v1/asset-groups', { groupKind: 'GENERAL' })).status).toBe(400);
+      expect((await call('POST', '/v1/asset-groups', { name: '   ' })).status).toBe(400);
+      expect((await call('PATCH', `/v1/asset-groups/${assetGroupId}`, { status: 'paused' })).body).toMatchObject({
+        code: 400,
+        serviceCode: 'VALIDATION_ERROR',
+      });
+      expect((await call('PATCH', `/v1/asset-groups/${assetGroupId}`, { owner: 'me' })).status).toBe(400);
+      expect((await call('PATCH', `/v1/asset-groups/${assetGroupId}`, {})).status).toBe(400);
+      expect((await call('GET', '/v1/asset-groups?pageSize=100')).body.data.items.length).toBe(before);
+
+      // Another team's group is not found, whatever they try.
+      for (const [method, body] of [
+        ['GET', undefined],
+        ['PATCH', { status: 'inactive' }],
+        ['DELETE', undefined],
+      ] as const) {
+        const foreign = await call(method, `/v1/asset-groups/${assetGroupId}`, body, server.otherKey);
+        expect(foreign).toMatchObject({ status: 404, body: { serviceCode: 'ASSET_GROUP_NOT_FOUND' } });
+      }
+
+      expect((await call('DELETE', `/v1/asset-groups/${assetGroupId}`)).body.data).toEqual({ assetGroupId, deleted: true });
+      expect((await call('GET', `/v1/asset-groups/${assetGroupId}`)).status).toBe(404);
+      // Its assets stay in the project.
+      expect((await call('GET', `/v1/assets/${asset.assetId}`)).status).toBe(200);
+    });
+
     it.skipIf(target.skipReason)('a deleted library comes back, empty, under the same id', async () => {
       const key = await server.container.keys.create({ team: 'first team', project: `deleted-${Date.now()}` });
       const { collectionId } = json(await get('/token360/v1/asset-groups', key)).data.items[0];

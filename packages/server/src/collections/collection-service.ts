@@ -9,9 +9,27 @@ export interface Collection {
   readonly id: string;
   readonly projectId: string;
   readonly name: string;
+  /** What a token360 asset group says it is for (`groupKind`); null for a plain collection. */
+  readonly groupKind: string | null;
+  readonly description: string | null;
+  /** False once made inactive (as a token360 asset group): it takes no uploads there. */
+  readonly active: boolean;
   readonly assetCount: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** What a collection may be created with beyond its name. */
+export interface CollectionDetails {
+  readonly groupKind?: string;
+  readonly description?: string;
+}
+
+/** What an update may change; absent fields stay as they are. */
+export interface CollectionChanges {
+  readonly name?: string;
+  readonly description?: string | null;
+  readonly active?: boolean;
 }
 
 export interface CollectionPage {
@@ -39,10 +57,21 @@ export class CollectionService {
     this.#db = db;
   }
 
-  async create(scope: Scope, name: string): Promise<Collection> {
+  async create(scope: Scope, name: string, details: CollectionDetails = {}): Promise<Collection> {
     const now = nowIso();
     const id = newId('collection');
-    await this.#db.insertInto('collections').values({ id, project_id: scope.projectId, name, created_at: now, updated_at: now }).execute();
+    await this.#db
+      .insertInto('collections')
+      .values({
+        id,
+        project_id: scope.projectId,
+        name,
+        group_kind: details.groupKind ?? null,
+        description: details.description ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     return this.get(scope, id);
   }
 
@@ -149,10 +178,19 @@ export class CollectionService {
     return { collections: page, nextPaginationToken: Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') };
   }
 
-  async rename(scope: Scope, id: string, name: string): Promise<Collection> {
+  rename(scope: Scope, id: string, name: string): Promise<Collection> {
+    return this.update(scope, id, { name });
+  }
+
+  async update(scope: Scope, id: string, changes: CollectionChanges): Promise<Collection> {
     const result = await this.#db
       .updateTable('collections')
-      .set({ name, updated_at: nowIso() })
+      .set({
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.active !== undefined ? { active: changes.active ? 1 : 0 } : {}),
+        updated_at: nowIso(),
+      })
       .where('id', '=', id)
       .where('project_id', '=', scope.projectId)
       .executeTakeFirst();
@@ -231,6 +269,9 @@ function toCollection(row: {
   id: string;
   project_id: string;
   name: string;
+  group_kind: string | null;
+  description: string | null;
+  active: number | boolean;
   created_at: string;
   updated_at: string;
   asset_count: number | null;
@@ -239,6 +280,9 @@ function toCollection(row: {
     id: row.id,
     projectId: row.project_id,
     name: row.name,
+    groupKind: row.group_kind,
+    description: row.description,
+    active: Boolean(Number(row.active)),
     assetCount: Number(row.asset_count ?? 0),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

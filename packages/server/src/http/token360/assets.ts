@@ -5,7 +5,7 @@ import { AppError } from '../../errors.ts';
 import { requireScope } from '../plugins/auth.ts';
 import { success } from './envelope.ts';
 import { readUploadForm, type UploadForm } from './form.ts';
-import { groupRef, resolveGroup } from './groups.ts';
+import { groupRef, requireActive, resolveGroup } from './groups.ts';
 import { recordContext } from './records.ts';
 import { AssetIdParams, Envelope, ErrorEnvelope, errorResponses, ListAssetsQuery, Page, ProjectQuery, UnifiedAsset } from './schemas.ts';
 import { toUnifiedAsset } from './wire.ts';
@@ -39,7 +39,9 @@ export function registerUnifiedAssetRoutes(app: FastifyInstance, c: Container): 
       const scope = requireScope(request);
       const form = await readUploadForm(request, c.files, limit);
       try {
-        const group = await resolveGroup(c.collections, scope, groupRef(form));
+        const ref = groupRef(form);
+        const group = await resolveGroup(c.collections, scope, ref);
+        requireActive(group, ref);
         const asset = await c.assets.createFromStaged(scope, {
           staged: form.staged,
           name: assetName(form),

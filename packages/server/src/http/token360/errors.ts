@@ -4,9 +4,10 @@ import { toAppError } from '../plugins/errors.ts';
 import { failure } from './envelope.ts';
 import { ServiceError } from './service-codes.ts';
 
-/** The dialect speaks only multipart/form-data; any other body means the file was not sent as the spec asks. */
+/** Uploads speak only multipart/form-data: any other body means the file was not sent as the spec asks. */
 function rewrite(raw: FastifyError, request: FastifyRequest): AppError {
-  if (raw.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+  const upload = request.method === 'POST' && request.routeOptions.url?.endsWith('/v1/assets');
+  if (raw.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && upload) {
     return new ServiceError(
       'UNIFIED_ASSET_FILE_REQUIRED',
       'UNSUPPORTED_MEDIA_TYPE',

@@ -3,6 +3,45 @@ import type { Collection, CollectionService } from '../../collections/collection
 import { AppError } from '../../errors.ts';
 import { ServiceError } from './service-codes.ts';
 
+/**
+ * The `groupKind` values an asset group may be created with. assetd keeps the kind so clients
+ * read back what they set; it validates no identity or provider behind it.
+ */
+export const GROUP_KINDS = ['GENERAL', 'VIRTUAL_PORTRAIT', 'CHARACTER', 'PRODUCT', 'SCENE', 'STYLE', 'VOICE'] as const;
+
+/** The group kind given, checked; unknown ones are refused with the kinds assetd accepts. */
+export function checkGroupKind(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const kind = value.trim().toUpperCase();
+  if (!(GROUP_KINDS as readonly string[]).includes(kind)) {
+    throw new ServiceError(
+      'ASSET_GROUP_TYPE_UNSUPPORTED',
+      'VALIDATION_ERROR',
+      `groupKind "${value.slice(0, 100)}" is not supported: use one of ${GROUP_KINDS.join(', ')}`,
+      { allowed: GROUP_KINDS },
+    );
+  }
+  return kind;
+}
+
+/** A group's name, trimmed; a blank one is refused. */
+export function checkGroupName(value: string): string {
+  const name = value.trim();
+  if (!name) throw new AppError('VALIDATION_ERROR', "'name' is blank: give the group a name");
+  return name;
+}
+
+/** Refuses an upload into a group that was made inactive. */
+export function requireActive(group: Collection, ref: GroupRef | undefined): void {
+  if (group.active) return;
+  const name = ref?.value ?? DEFAULT_GROUP_ID;
+  throw new ServiceError(
+    'ASSET_GROUP_NOT_ACTIVE',
+    'COLLECTION_NOT_ACTIVE',
+    `Asset group "${name}" is inactive: activate it with PATCH /v1/asset-groups/${name} {"status": "active"}, or upload into another group`,
+  );
+}
+
 /** The public id of a project's default collection: spec 003's "library" group. */
 export const DEFAULT_GROUP_ID = 'library';
 

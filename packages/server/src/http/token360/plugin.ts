@@ -12,11 +12,14 @@ import { registerEnvelopeErrors } from './errors.ts';
 export async function registerToken360(app: FastifyInstance, c: Container, prefix: string): Promise<void> {
   await app.register(
     async (scope) => {
-      // Uploads are multipart/form-data only: a JSON body is refused as a missing file, not parsed.
-      scope.removeContentTypeParser('application/json');
       registerEnvelopeErrors(scope);
-      registerUnifiedAssetRoutes(scope, c);
+      // Asset groups take JSON bodies.
       registerAssetGroupRoutes(scope, c);
+      await scope.register(async (assets) => {
+        // Uploads are multipart/form-data only: a JSON body is refused as a missing file, not parsed.
+        assets.removeContentTypeParser('application/json');
+        registerUnifiedAssetRoutes(assets, c);
+      });
     },
     { prefix },
   );

@@ -58,12 +58,19 @@ export const UnifiedAsset = Type.Object(
   { additionalProperties: false },
 );
 
+/** A plain JSON Schema enum, so a validation error lists the allowed values. */
+const GroupStatus = Type.Unsafe<'active' | 'inactive'>({ type: 'string', enum: ['active', 'inactive'] });
+
 export const AssetGroup = Type.Object(
   {
     id: Type.String({ description: '"library" for the default group, else the collection id' }),
+    assetGroupId: Type.String({ description: 'Alias of id' }),
     groupId: Type.String({ description: 'Alias of id: the value to send as groupId' }),
     collectionId: Type.String({ description: 'The same group in the /v1 collections API' }),
     name: Type.String(),
+    groupKind: Nullable(Type.String({ description: 'As the client set it; assetd validates no identity or provider' })),
+    description: Nullable(Type.String()),
+    status: GroupStatus,
     isDefault: Type.Boolean(),
     assetCount: Type.Integer(),
     createdAt: Type.String(),
@@ -71,6 +78,29 @@ export const AssetGroup = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const GroupName = Type.String({ minLength: 1, maxLength: 255 });
+const GroupDescription = Type.String({ maxLength: 10_000 });
+
+export const CreateGroupBody = Type.Object(
+  {
+    name: GroupName,
+    groupKind: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    description: Type.Optional(GroupDescription),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateGroupBody = Type.Object(
+  {
+    name: Type.Optional(GroupName),
+    description: Type.Optional(Nullable(GroupDescription)),
+    status: Type.Optional(GroupStatus),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const GroupIdParams = Type.Object({ assetGroupId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export const Page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextPaginationToken: Nullable(Type.String()) });
 

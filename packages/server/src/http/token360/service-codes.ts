@@ -13,6 +13,7 @@ export type SpecServiceCode =
   | 'UNIFIED_ASSET_GROUP_REQUIRED'
   | 'UNIFIED_ASSET_GROUP_NOT_FOUND'
   | 'ASSET_GROUP_NOT_FOUND'
+  | 'ASSET_GROUP_NOT_ACTIVE'
   | 'ASSET_GROUP_TYPE_UNSUPPORTED';
 
 /** An AppError whose serviceCode the dialect chose; its HTTP status still comes from the core's code. */
@@ -38,6 +39,7 @@ const FROM_CORE: Partial<Record<ErrorCode, SpecServiceCode>> = {
   FORMAT_MISMATCH: 'ASSET_FILE_TYPE_UNSUPPORTED',
   // A group named in the form vanished between its lookup and the insert.
   COLLECTION_NOT_FOUND: 'UNIFIED_ASSET_GROUP_NOT_FOUND',
+  COLLECTION_NOT_ACTIVE: 'ASSET_GROUP_NOT_ACTIVE',
 };
 
 /**

@@ -82,14 +82,19 @@ export function toUnifiedAsset(asset: Asset, context: RecordContext) {
 
 export type UnifiedAsset = ReturnType<typeof toUnifiedAsset>;
 
-/** An asset group of GET /v1/asset-groups: a collection, the default one under its public id "library". */
+/** An asset group: a collection, the default one under its public id "library". */
 export function toAssetGroup(collection: Collection, defaultCollectionId: string | undefined) {
   const isDefault = collection.id === defaultCollectionId;
+  const publicId = publicGroupId(collection.id, defaultCollectionId);
   return {
-    id: publicGroupId(collection.id, defaultCollectionId),
-    groupId: publicGroupId(collection.id, defaultCollectionId),
+    id: publicId,
+    assetGroupId: publicId,
+    groupId: publicId,
     collectionId: collection.id,
     name: collection.name,
+    groupKind: collection.groupKind,
+    description: collection.description,
+    status: collection.active ? ('active' as const) : ('inactive' as const),
     isDefault,
     assetCount: collection.assetCount,
     createdAt: collection.createdAt,
