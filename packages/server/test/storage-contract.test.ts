@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomToken } from '../src/lib/ids.ts';
-import { storageSource } from '../src/pipeline/byte-source.ts';
+import { storageSource } from '../src/media/byte-source.ts';
 import { describeFile } from '../src/pipeline/describe.ts';
 import { LocalStorage } from '../src/storage/local/local-storage.ts';
 import { S3Storage } from '../src/storage/s3/s3-storage.ts';

@@ -1,4 +1,4 @@
-import { asSource, type ByteSource } from '../pipeline/byte-source.ts';
+import { asSource, type ByteSource } from './byte-source.ts';
 import { corruptMedia, truncatedMedia } from './media-errors.ts';
 import { analyzeMedia, codecName, type MediaReport } from './media-info.ts';
 import { probeWav } from './wav.ts';

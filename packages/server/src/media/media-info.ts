@@ -1,5 +1,5 @@
 import mediaInfoFactory, { type AudioTrack, type GeneralTrack, type MediaInfo, type VideoTrack } from 'mediainfo.js';
-import { asSource, type ByteSource } from '../pipeline/byte-source.ts';
+import { asSource, type ByteSource } from './byte-source.ts';
 
 /** What MediaInfoLib found in an audio or video file, reduced to what the extractors read. */
 export interface MediaReport {

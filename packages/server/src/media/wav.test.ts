@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIO_REFERENCES } from '../../test/fixtures/reference-values.ts';
 import { fixtureFile } from '../../test/helpers/media-files.ts';
-import { type ByteSource, fileSource } from '../pipeline/byte-source.ts';
+import { type ByteSource, fileSource } from './byte-source.ts';
 import { probeWav } from './wav.ts';
 
 /** A WAV header: `fmt ` with the given layout, an optional LIST chunk, then `data`. */

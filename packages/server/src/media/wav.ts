@@ -1,4 +1,4 @@
-import type { ByteSource } from '../pipeline/byte-source.ts';
+import type { ByteSource } from './byte-source.ts';
 import type { AudioProperties } from './audio.ts';
 import { corruptMedia, truncatedMedia } from './media-errors.ts';
 

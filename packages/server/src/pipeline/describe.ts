@@ -10,7 +10,7 @@ import { isModelFormat, probeModel } from '../media/model3d/index.ts';
 import { renderModelPreview } from '../media/render3d/model-preview.ts';
 import { makeThumbnail } from '../media/thumbnail.ts';
 import { videoProperties } from '../media/video.ts';
-import { asSource, type ByteSource } from './byte-source.ts';
+import { asSource, type ByteSource } from '../media/byte-source.ts';
 import { type DetectedFormat, detectFormat, looksLikeText } from './detect.ts';
 
 /** Everything the pipeline learnt about a file: what it is, what it measures, its preview. */

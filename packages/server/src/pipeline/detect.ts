@@ -1,6 +1,6 @@
 import { fileTypeFromBuffer } from 'file-type';
 import type { AssetKind } from '../assets/asset.ts';
-import { asSource, type ByteSource } from './byte-source.ts';
+import { asSource, type ByteSource } from '../media/byte-source.ts';
 
 /** A format recognised from a file's bytes. */
 export interface DetectedFormat {

@@ -12,7 +12,7 @@ import type { Upload } from '../uploads/upload.ts';
 import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
 import { isTerminal } from '../uploads/upload-lifecycle.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
-import { storageSource } from './byte-source.ts';
+import { storageSource } from '../media/byte-source.ts';
 import { type Description, describeFile } from './describe.ts';
 
 /**
