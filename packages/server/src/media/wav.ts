@@ -1,5 +1,5 @@
-import type { ByteSource } from './byte-source.ts';
 import type { AudioProperties } from './audio.ts';
+import type { ByteSource } from './byte-source.ts';
 import { corruptMedia, truncatedMedia } from './media-errors.ts';
 
 /** ffprobe's names for the uncompressed WAVE codecs, by format tag and bits per sample. */

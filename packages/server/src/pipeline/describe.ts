@@ -1,6 +1,7 @@
 import type { AssetKind } from '../assets/asset.ts';
 import { AppError } from '../errors.ts';
 import { audioProperties, probeAudio } from '../media/audio.ts';
+import { asSource, type ByteSource } from '../media/byte-source.ts';
 import { findFfmpeg } from '../media/ffmpeg.ts';
 import { extractFrames, type VideoFrames } from '../media/frames.ts';
 import { MAX_SVG_BYTES, probeImage, unhandledImageFormat } from '../media/image.ts';
@@ -10,7 +11,6 @@ import { isModelFormat, probeModel } from '../media/model3d/index.ts';
 import { renderModelPreview } from '../media/render3d/model-preview.ts';
 import { makeThumbnail } from '../media/thumbnail.ts';
 import { videoProperties } from '../media/video.ts';
-import { asSource, type ByteSource } from '../media/byte-source.ts';
 import { type DetectedFormat, detectFormat, looksLikeText } from './detect.ts';
 
 /** Everything the pipeline learnt about a file: what it is, what it measures, its preview. */

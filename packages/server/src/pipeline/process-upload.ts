@@ -6,13 +6,13 @@ import type { AssetService } from '../assets/asset-service.ts';
 import { AppError } from '../errors.ts';
 import type { Job } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
+import { storageSource } from '../media/byte-source.ts';
 import type { StorageBackend } from '../storage/storage.ts';
 import type { Importer } from '../uploads/importer.ts';
 import type { Upload } from '../uploads/upload.ts';
 import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
 import { isTerminal } from '../uploads/upload-lifecycle.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
-import { storageSource } from '../media/byte-source.ts';
 import { type Description, describeFile } from './describe.ts';
 
 /**
