@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './http/health.ts';
 import { registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
+import { registerNulGuard } from './http/plugins/nul-guard.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
 import { registerJobRoutes } from './http/scenario/jobs.ts';
@@ -82,6 +83,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   });
 
   registerErrorHandler(app);
+  // Before authentication, which reads the project from the query.
+  registerNulGuard(app);
   registerAuth(app, c.keys);
   registerHealthRoutes(app, c);
   registerFileRoutes(app, c);

@@ -365,7 +365,15 @@ export class UploadService {
   async listParts(scope: Scope, id: string): Promise<{ upload: Upload; parts: StoredPart[] }> {
     const upload = await this.#get(scope, id);
     this.#requirePendingMultipart(upload);
-    return { upload, parts: await this.#storage.listParts(upload.storageKey, upload.multipartId as string) };
+    try {
+      return { upload, parts: await this.#storage.listParts(upload.storageKey, upload.multipartId as string) };
+    } catch (error) {
+      // Storage dropped it on its own (an S3 lifecycle rule, a hand-cleaned folder): the client's to redo.
+      if (error instanceof UnknownMultipartError) {
+        throw new AppError('UPLOAD_STATE', `Upload "${id}" lost its parts in storage: abort it and create a new upload`);
+      }
+      throw error;
+    }
   }
 
   /**

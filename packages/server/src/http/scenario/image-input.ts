@@ -1,9 +1,10 @@
-import type { Multipart, MultipartFile } from '@fastify/multipart';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { NewStagedInput } from '../../assets/asset-service.ts';
 import { smallImageTooLarge } from '../../assets/asset-service.ts';
 import { AppError } from '../../errors.ts';
 import { type FileStore, type StagedFile, TooLargeError } from '../../files/file-store.ts';
+import { formParts, stageFormFile } from '../forms.ts';
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const DATA_URL = /^data:[^,]{0,200};base64,/i;
@@ -82,7 +83,7 @@ export async function fromForm(request: FastifyRequest, files: FileStore, limit:
   let fileName: string | undefined;
   const fields = new Map<string, string[]>();
   try {
-    for await (const part of request.parts() as AsyncIterableIterator<Multipart>) {
+    for await (const part of formParts(request)) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file' || staged) {
           await drain(part);
@@ -121,7 +122,7 @@ export async function fromForm(request: FastifyRequest, files: FileStore, limit:
 
 async function stagePart(part: MultipartFile, files: FileStore, limit: number): Promise<StagedFile> {
   try {
-    return await files.stageStream(part.file, limit - 1);
+    return await stageFormFile(part, files, limit - 1);
   } catch (error) {
     if (error instanceof TooLargeError) throw smallImageTooLarge(limit);
     throw error;

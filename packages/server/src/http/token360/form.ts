@@ -1,7 +1,8 @@
-import type { Multipart, MultipartFile } from '@fastify/multipart';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { type FileStore, type StagedFile, TooLargeError } from '../../files/file-store.ts';
+import { formParts, stageFormFile } from '../forms.ts';
 import { type GroupFields, isProviderPath } from './groups.ts';
 import { ServiceError } from './service-codes.ts';
 
@@ -46,7 +47,7 @@ export async function readUploadForm(request: FastifyRequest, files: FileStore, 
   let fileAsText = false;
   const fields = new Map<FieldName, string>();
   try {
-    for await (const part of request.parts() as AsyncIterableIterator<Multipart>) {
+    for await (const part of formParts(request)) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file' || staged) {
           await drain(part);
@@ -84,7 +85,7 @@ export async function readUploadForm(request: FastifyRequest, files: FileStore, 
 
 async function stage(part: MultipartFile, files: FileStore, limit: number): Promise<StagedFile> {
   try {
-    return await files.stageStream(part.file, limit);
+    return await stageFormFile(part, files, limit);
   } catch (error) {
     if (error instanceof TooLargeError) throw formTooLarge(limit);
     throw error;
