@@ -5,6 +5,7 @@ import * as uploadsAndJobs from './migrations/002_uploads_and_jobs.ts';
 import * as videoFrames from './migrations/003_video_frames.ts';
 import * as originalFileName from './migrations/004_original_file_name.ts';
 import * as previews from './migrations/005_previews.ts';
+import * as jobLeases from './migrations/006_job_leases.ts';
 import * as uploadJobsAndGroups from './migrations/007_upload_jobs_and_groups.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_video_frames': videoFrames,
   '004_original_file_name': originalFileName,
   '005_previews': previews,
+  '006_job_leases': jobLeases,
   '007_upload_jobs_and_groups': uploadJobsAndGroups,
 };
 
