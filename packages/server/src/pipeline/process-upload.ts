@@ -195,6 +195,7 @@ export class UploadProcessor implements JobHandler {
             renderTimeoutMs: this.#options.stepTimeoutMs / 2,
             declaredType: upload.contentType ?? undefined,
             ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
+            signal,
           }),
         ]),
         this.#options.stepTimeoutMs,
