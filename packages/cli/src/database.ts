@@ -6,7 +6,7 @@ import { KeyService, loadConfig, migrate, openDatabase } from '@assetd/server';
  */
 export async function withKeyService<T>(env: Record<string, string | undefined>, work: (keys: KeyService) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, config.database);
   try {
     // Keys may be made before the server has ever started, so the schema must exist first.
     await migrate(db);

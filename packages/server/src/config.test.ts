@@ -82,6 +82,7 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       completionLeaseSeconds: 30,
     });
     expect(config.collector).toEqual({ graceSeconds: 6 * 3600, intervalSeconds: 3600 });
+    expect(config.database).toEqual({ connectTimeoutMs: 5000, statementTimeoutMs: 30_000, busyTimeoutMs: 5000 });
     expect(config.jobs).toMatchObject({ run: true, concurrency: 2 });
     expect(config.imports).toMatchObject({ allowedHosts: [], huggingFaceUrl: 'https://huggingface.co', civitaiUrl: 'https://civitai.com' });
     expect(config.fileLinks).toBe('server');
@@ -117,6 +118,13 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     expect(config.imports.huggingFaceUrl).toBe('http://127.0.0.1:7000');
     expect(config.ffmpeg).toBe(false);
     expect(loadConfig({ ASSETD_FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg' }).ffmpeg).toBe('/opt/ffmpeg/bin/ffmpeg');
+    expect(
+      loadConfig({
+        ASSETD_DATABASE_CONNECT_TIMEOUT_MS: '2000',
+        ASSETD_DATABASE_STATEMENT_TIMEOUT_MS: '10000',
+        ASSETD_SQLITE_BUSY_TIMEOUT_MS: '0',
+      }).database,
+    ).toEqual({ connectTimeoutMs: 2000, statementTimeoutMs: 10_000, busyTimeoutMs: 0 });
     expect(loadConfig({}).corsOrigins).toBe('*');
     expect(loadConfig({ ASSETD_CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
     expect(loadConfig({ ASSETD_CORS_ORIGINS: 'https://a.example.com/, http://localhost:5173' }).corsOrigins).toEqual([
@@ -135,6 +143,8 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     [{ ASSETD_FILE_LINKS: 'cdn' }, /ASSETD_FILE_LINKS must be server or presigned/],
     [{ ASSETD_RUN_JOBS: 'sometimes' }, /ASSETD_RUN_JOBS must be true or false/],
     [{ ASSETD_JOB_CONCURRENCY: '0' }, /ASSETD_JOB_CONCURRENCY/],
+    [{ ASSETD_DATABASE_CONNECT_TIMEOUT_MS: '0' }, /ASSETD_DATABASE_CONNECT_TIMEOUT_MS/],
+    [{ ASSETD_DATABASE_STATEMENT_TIMEOUT_MS: 'forever' }, /ASSETD_DATABASE_STATEMENT_TIMEOUT_MS/],
     [{ ASSETD_HUGGINGFACE_URL: 'huggingface.co' }, /ASSETD_HUGGINGFACE_URL must be an http/],
     [{ ASSETD_PART_URL_TTL_SECONDS: '10' }, /ASSETD_PART_URL_TTL_SECONDS/],
     [{ ASSETD_CORS_ORIGINS: 'app.example.com' }, /ASSETD_CORS_ORIGINS must be/],

@@ -17,6 +17,16 @@ export type StorageConfig =
       readonly createBucket: boolean;
     };
 
+/** Bounds on waiting for the database, so an unreachable or stuck one fails requests fast instead of hanging them. */
+export interface DatabaseLimits {
+  /** PostgreSQL: the longest wait for a connection, a new one or one from the pool. */
+  readonly connectTimeoutMs: number;
+  /** PostgreSQL: the longest one statement may run (server side; the client gives up shortly after). */
+  readonly statementTimeoutMs: number;
+  /** SQLite: the longest a write waits for another writer's lock (node:sqlite waits synchronously). */
+  readonly busyTimeoutMs: number;
+}
+
 /** Everything the server reads from its environment, parsed and validated once at start. */
 export interface Config {
   readonly port: number;
@@ -24,6 +34,8 @@ export interface Config {
   readonly dataDir: string;
   /** `sqlite:<file>` for the embedded default, or a `postgres://` URL. */
   readonly databaseUrl: string;
+  /** How long the database may take before a request gives up on it (and answers 503). */
+  readonly database: DatabaseLimits;
   readonly storage: StorageConfig;
   /**
    * How file URLs are made: `server` links through this server (`/files/<id>`), `presigned`
@@ -238,6 +250,11 @@ export function loadConfig(env: Env = process.env): Config {
     host: text(env, 'HOST') ?? '127.0.0.1',
     dataDir,
     databaseUrl,
+    database: Object.freeze({
+      connectTimeoutMs: integer(env, 'ASSETD_DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+      statementTimeoutMs: integer(env, 'ASSETD_DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 24 * 3600 * 1000),
+      busyTimeoutMs: integer(env, 'ASSETD_SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+    }),
     storage,
     fileLinks: fileLinks(env, storage),
     publicUrl: publicUrl?.replace(/\/+$/, ''),

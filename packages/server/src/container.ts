@@ -76,7 +76,12 @@ export async function createStorage(config: Config): Promise<StorageBackend> {
 
 export async function createContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = openDatabase(config.databaseUrl, options);
+  const db = openDatabase(config.databaseUrl, config.database, {
+    ...options,
+    // A restart, a failover, an idle timeout in a proxy or pg_terminate_backend: the pool
+    // replaces the connection on the next query; it is worth a line in the log, not the process.
+    onConnectionError: (error) => log.warn({ err: error }, 'database connection lost; it will be replaced'),
+  });
   try {
     await migrate(db);
     const storage = await createStorage(config);

@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** The database is unreachable or too busy to answer in time: it passes, so retry (Retry-After). */
+  DATABASE_UNAVAILABLE: 503,
   // Imports from a URL or a model hub (uploads/import).
   IMPORT_INVALID_URL: 400,
   IMPORT_URL_FORBIDDEN: 403,

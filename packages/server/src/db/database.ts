@@ -1,11 +1,13 @@
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type { DatabaseLimits } from '../config.ts';
 import * as initial from './migrations/001_initial.ts';
 import * as uploadsAndJobs from './migrations/002_uploads_and_jobs.ts';
 import * as videoFrames from './migrations/003_video_frames.ts';
 import * as originalFileName from './migrations/004_original_file_name.ts';
 import * as previews from './migrations/005_previews.ts';
+import * as jobLeases from './migrations/006_job_leases.ts';
 import * as uploadJobsAndGroups from './migrations/007_upload_jobs_and_groups.ts';
+import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -17,6 +19,8 @@ export interface Db {
   /** The PostgreSQL schema in use, when not the default. */
   readonly schema: string | undefined;
   close(): Promise<void>;
+  /** PostgreSQL: another handle on the database without statement timeouts, for migrations; SQLite: none needed. */
+  forMigrations(): Db | undefined;
 }
 
 /** Migrations are listed here rather than read from a folder, so they load the same from source or a bundle. */
@@ -26,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_video_frames': videoFrames,
   '004_original_file_name': originalFileName,
   '005_previews': previews,
+  '006_job_leases': jobLeases,
   '007_upload_jobs_and_groups': uploadJobsAndGroups,
 };
 
@@ -34,46 +39,59 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each suite its own). */
   readonly schema?: string;
+  /** Told of each PostgreSQL connection lost outside a query; the pool replaces it. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
-function postgresDialect(url: string, options: OpenOptions): PostgresDialect {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-    // Byte sizes are 64-bit: pg returns int8 as text; a double holds every size up to 8 PiB exactly.
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
-  return new PostgresDialect({ pool });
-}
+const POOL_SIZE = 10;
 
-export function openDatabase(url: string, options: OpenOptions = {}): Db {
+/** Opens (lazily: nothing connects before the first query) the database `url` names, within `limits`. */
+export function openDatabase(url: string, limits: DatabaseLimits, options: OpenOptions = {}): Db {
   const engine: Engine = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  const dialect = engine === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : postgresDialect(url, options);
+  const dialect =
+    engine === 'sqlite'
+      ? openSqlite(url.slice('sqlite:'.length), limits.busyTimeoutMs)
+      : new PostgresDialect({
+          pool: createPostgresPool(url, {
+            schema: options.schema,
+            max: POOL_SIZE,
+            connectTimeoutMs: limits.connectTimeoutMs,
+            statementTimeoutMs: limits.statementTimeoutMs,
+            onConnectionError: options.onConnectionError ?? (() => {}),
+          }),
+        });
   const kysely = new Kysely<Database>({ dialect });
-  return { kysely, engine, schema: options.schema, close: () => kysely.destroy() };
+  return {
+    kysely,
+    engine,
+    schema: options.schema,
+    close: () => kysely.destroy(),
+    // Migrations may run (or wait for another process's) longer than any statement should.
+    forMigrations: () => (engine === 'postgres' ? openDatabase(url, { ...limits, statementTimeoutMs: 0 }, options) : undefined),
+  };
 }
 
 export async function migrate(db: Db): Promise<void> {
   // Name the schema of the migration tables, or Kysely finds another schema's and skips making its own.
   const tables = db.schema ? { migrationTableSchema: db.schema } : {};
-  const migrator = new Migrator({ db: db.kysely, provider, ...tables });
-  if (db.engine === 'postgres') {
-    // Several processes may start together: let one migrate while the others wait.
-    await db.kysely.connection().execute(async (conn) => {
-      await sql`select pg_advisory_lock(715517)`.execute(conn);
-      try {
-        await runMigrations(new Migrator({ db: conn, provider, ...tables }));
-      } finally {
-        await sql`select pg_advisory_unlock(715517)`.execute(conn);
-      }
-    });
+  const unbounded = db.forMigrations();
+  if (unbounded) {
+    try {
+      // Several processes may start together: let one migrate while the others wait.
+      await unbounded.kysely.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(715517)`.execute(conn);
+        try {
+          await runMigrations(new Migrator({ db: conn, provider, ...tables }));
+        } finally {
+          await sql`select pg_advisory_unlock(715517)`.execute(conn);
+        }
+      });
+    } finally {
+      await unbounded.close();
+    }
     return;
   }
-  await runMigrations(migrator);
+  await runMigrations(new Migrator({ db: db.kysely, provider, ...tables }));
 }
 
 async function runMigrations(migrator: Migrator): Promise<void> {

@@ -157,6 +157,8 @@ export interface JobsTable {
   locked_by: string | null;
   /** The lease: past it, another worker may take the job over. */
   locked_until: Timestamp | null;
+  /** The fencing token of the current lease, new with every claim; writes of the job must name it. */
+  lease_token: string | null;
   last_error: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

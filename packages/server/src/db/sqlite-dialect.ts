@@ -53,15 +53,16 @@ class NodeSqliteDatabase implements SqliteDatabase {
   }
 }
 
-export function openSqlite(file: string): SqliteDialect {
+export function openSqlite(file: string, busyTimeoutMs: number): SqliteDialect {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   return new SqliteDialect({
     database: async () => {
       const db = new DatabaseSync(file);
       // WAL lets the CLI manage keys while the server runs; the busy timeout makes the
-      // second writer wait for the lock instead of failing at once.
+      // second writer wait for the lock instead of failing at once. Past it the write fails
+      // with SQLITE_BUSY, which requests answer as 503 with Retry-After (db/unavailable.ts).
       db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA busy_timeout = 5000');
+      db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
       db.exec('PRAGMA foreign_keys = ON');
       db.exec('PRAGMA synchronous = NORMAL');
       return new NodeSqliteDatabase(db);

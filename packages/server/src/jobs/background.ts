@@ -1,4 +1,5 @@
 import type { Container } from '../container.ts';
+import { every } from './periodic.ts';
 
 export interface Background {
   stop(): Promise<void>;
@@ -7,44 +8,44 @@ export interface Background {
 /**
  * The work a process does besides answering requests: running jobs, ending pending uploads
  * that have expired, and finishing completions a dead request left. All are safe in any number
- * of processes at once.
+ * of processes at once, and all outlive database errors (jobs/periodic.ts, jobs/job-runner.ts).
  */
 export function startBackground(c: Container, sweepEveryMs = 60_000): Background {
   c.runner.start();
-  const sweep = () => {
-    c.uploads
-      .sweepExpired()
-      .then((count) => {
-        if (count > 0) c.log.info({ count }, 'expired uploads swept');
-      })
-      .catch((error: unknown) => c.log.error({ err: error }, 'sweeping expired uploads failed'));
-    // Completions whose request died (a crash, a restart) are finished here if no client retries them.
-    c.uploads
-      .recoverCompletions()
-      .then((count) => {
-        if (count > 0) c.log.info({ count }, 'abandoned completions finished');
-      })
-      .catch((error: unknown) => c.log.error({ err: error }, 'recovering completions failed'));
-  };
-  sweep();
-  const timer = setInterval(sweep, sweepEveryMs);
-  timer.unref();
+  const expiry = every(
+    sweepEveryMs,
+    'sweeping expired uploads',
+    async () => {
+      const count = await c.uploads.sweepExpired();
+      if (count > 0) c.log.info({ count }, 'expired uploads swept');
+    },
+    c.log,
+  );
+  // Completions whose request died (a crash, a restart) are finished here if no client retries them.
+  const completions = every(
+    sweepEveryMs,
+    'recovering completions',
+    async () => {
+      const count = await c.uploads.recoverCompletions();
+      if (count > 0) c.log.info({ count }, 'abandoned completions finished');
+    },
+    c.log,
+  );
   // Leaked bytes (crashes, failed requests): collected past their grace period, in any process that runs jobs.
-  const collect = () => {
-    c.collector
-      .sweep()
-      .then((result) => {
-        if (result.objects + result.multiparts + result.tempFiles > 0) c.log.info(result, 'leaked bytes collected');
-      })
-      .catch((error: unknown) => c.log.error({ err: error }, 'collecting leaked bytes failed'));
-  };
-  collect();
-  const collector = setInterval(collect, c.config.collector.intervalSeconds * 1000);
-  collector.unref();
+  const collector = every(
+    c.config.collector.intervalSeconds * 1000,
+    'collecting leaked bytes',
+    async () => {
+      const result = await c.collector.sweep();
+      if (result.objects + result.multiparts + result.tempFiles > 0) c.log.info(result, 'leaked bytes collected');
+    },
+    c.log,
+  );
   return {
     async stop() {
-      clearInterval(timer);
-      clearInterval(collector);
+      expiry.stop();
+      completions.stop();
+      collector.stop();
       await c.runner.stop();
     },
   };

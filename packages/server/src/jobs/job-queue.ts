@@ -1,7 +1,7 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import type { Engine } from '../db/database.ts';
 import type { Database, JobsTable } from '../db/schema.ts';
-import { newId } from '../lib/ids.ts';
+import { newId, randomToken } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 
 export interface Job {
@@ -11,6 +11,13 @@ export interface Job {
   /** 1 on the first run. */
   readonly attempts: number;
   readonly maxAttempts: number;
+  /**
+   * Claimed only to be buried: its last attempt's process died or stalled (the lease ran out)
+   * and it has no attempt left. It must not run again; its owner is told it is dead.
+   */
+  readonly exhausted: boolean;
+  /** The lease this claim holds: every write of the job names it, and fails once it is lost. */
+  readonly lease: { readonly holder: string; readonly token: string; readonly until: string };
 }
 
 export interface EnqueueOptions {
@@ -20,12 +27,17 @@ export interface EnqueueOptions {
   readonly runAt?: Date;
 }
 
-const toJob = (row: JobsTable): Job => ({
+/** What every write that ends a lease clears. */
+const RELEASED = { locked_by: null, locked_until: null, lease_token: null } as const;
+
+const toJob = (row: JobsTable, exhausted: boolean): Job => ({
   id: row.id,
   type: row.type,
   payload: JSON.parse(row.payload) as Record<string, unknown>,
   attempts: row.attempts,
   maxAttempts: row.max_attempts,
+  exhausted,
+  lease: { holder: row.locked_by ?? '', token: row.lease_token ?? '', until: row.locked_until ?? '' },
 });
 
 /**
@@ -33,6 +45,10 @@ const toJob = (row: JobsTable): Job => ({
  * run out (its worker died), and leases it to one worker. On PostgreSQL the claim skips rows
  * other workers hold (SKIP LOCKED), so any number of workers share the queue; SQLite has a
  * single writer, which gives the same guarantee.
+ *
+ * Each claim writes a fresh fencing token, and the job's later writes (renew, succeed, retry,
+ * bury) apply only while the row still carries it: a worker whose lease was taken over cannot
+ * touch the job again, even if the same worker claimed it anew in between.
  */
 export class JobQueue {
   readonly #db: Kysely<Database>;
@@ -64,6 +80,7 @@ export class JobQueue {
         run_at: options.runAt?.toISOString() ?? now,
         locked_by: null,
         locked_until: null,
+        lease_token: null,
         last_error: null,
         created_at: now,
         updated_at: now,
@@ -72,7 +89,16 @@ export class JobQueue {
     return id;
   }
 
+  /**
+   * Leases a job to `workerId`: first one to bury (its last attempt's process died, so it is
+   * never run past `max_attempts`), else the oldest ready one, or one whose worker died with
+   * attempts left (that death counts as an attempt: `attempts` was raised when it was claimed).
+   */
   async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
+    return (await this.#claimExhausted(workerId, leaseMs)) ?? (await this.#claimReady(workerId, leaseMs));
+  }
+
+  async #claimReady(workerId: string, leaseMs: number): Promise<Job | undefined> {
     const now = new Date();
     const nowText = now.toISOString();
     let candidate = this.#db
@@ -81,7 +107,7 @@ export class JobQueue {
       .where((eb) =>
         eb.or([
           eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', nowText)]),
-          eb.and([eb('status', '=', 'running'), eb('locked_until', '<', nowText)]),
+          eb.and([eb('status', '=', 'running'), eb('locked_until', '<', nowText), eb('attempts', '<', eb.ref('max_attempts'))]),
         ]),
       )
       .orderBy('run_at')
@@ -94,53 +120,81 @@ export class JobQueue {
         status: 'running',
         locked_by: workerId,
         locked_until: new Date(now.getTime() + leaseMs).toISOString(),
+        lease_token: randomToken(16),
         attempts: eb('attempts', '+', 1),
         updated_at: nowText,
       }))
       .where('id', '=', (eb) => eb.selectFrom(candidate.as('c')).select('c.id'))
       .returningAll()
       .executeTakeFirst();
-    return row && toJob(row);
+    return row && toJob(row, false);
   }
 
-  /** Extends the lease; false when the job is no longer this worker's. */
-  async renew(jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('jobs')
-      .set({ locked_until: new Date(Date.now() + leaseMs).toISOString() })
-      .where('id', '=', jobId)
-      .where('locked_by', '=', workerId)
+  /** A running job past its lease with no attempt left: leased (attempts unchanged) to be buried, never run. */
+  async #claimExhausted(workerId: string, leaseMs: number): Promise<Job | undefined> {
+    const now = new Date();
+    const nowText = now.toISOString();
+    let candidate = this.#db
+      .selectFrom('jobs')
+      .select('id')
       .where('status', '=', 'running')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async succeed(jobId: string, workerId: string): Promise<void> {
-    await this.#db
-      .updateTable('jobs')
-      .set({ status: 'done', locked_by: null, locked_until: null, updated_at: nowIso() })
-      .where('id', '=', jobId)
-      .where('locked_by', '=', workerId)
-      .execute();
-  }
-
-  /** Schedules another attempt, or marks the job dead; says which. */
-  async fail(job: Job, workerId: string, error: string, retryInMs: number | undefined): Promise<'retry' | 'dead'> {
-    const outcome = retryInMs !== undefined && job.attempts < job.maxAttempts ? 'retry' : 'dead';
-    await this.#db
+      .where('locked_until', '<', nowText)
+      .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+      .orderBy('locked_until')
+      .limit(1);
+    if (this.#engine === 'postgres') candidate = candidate.forUpdate().skipLocked();
+    const row = await this.#db
       .updateTable('jobs')
       .set({
-        status: outcome === 'retry' ? 'queued' : 'dead',
-        run_at: new Date(Date.now() + (retryInMs ?? 0)).toISOString(),
-        locked_by: null,
-        locked_until: null,
-        last_error: error.slice(0, 2000),
-        updated_at: nowIso(),
+        locked_by: workerId,
+        locked_until: new Date(now.getTime() + leaseMs).toISOString(),
+        lease_token: randomToken(16),
+        updated_at: nowText,
       })
+      .where('id', '=', (eb) => eb.selectFrom(candidate.as('c')).select('c.id'))
+      .returningAll()
+      .executeTakeFirst();
+    return row && toJob(row, true);
+  }
+
+  /** Extends the lease; false when it was lost (taken over by another claim, or the job ended). */
+  async renew(job: Job, leaseMs: number): Promise<boolean> {
+    return this.#write(job, { locked_until: new Date(Date.now() + leaseMs).toISOString() });
+  }
+
+  /** Records the job done; false when the lease was lost, and nothing was written. */
+  async succeed(job: Job): Promise<boolean> {
+    return this.#write(job, { status: 'done', ...RELEASED, updated_at: nowIso() });
+  }
+
+  /** Queues the job again in `retryInMs`; false when the lease was lost, and nothing was written. */
+  async retry(job: Job, error: string, retryInMs: number): Promise<boolean> {
+    return this.#write(job, {
+      status: 'queued',
+      run_at: new Date(Date.now() + retryInMs).toISOString(),
+      ...RELEASED,
+      last_error: error.slice(0, 2000),
+      updated_at: nowIso(),
+    });
+  }
+
+  /** Marks the job dead, never to run again; false when the lease was lost, and nothing was written. */
+  async bury(job: Job, error: string): Promise<boolean> {
+    return this.#write(job, { status: 'dead', ...RELEASED, last_error: error.slice(0, 2000), updated_at: nowIso() });
+  }
+
+  /** The fence: a write applies only while the job is running under this very lease. */
+  async #write(job: Job, changes: Updateable<JobsTable>): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('jobs')
+      .set(changes)
       .where('id', '=', job.id)
-      .where('locked_by', '=', workerId)
-      .execute();
-    return outcome;
+      .where('status', '=', 'running')
+      .where('lease_token', '=', job.lease.token)
+      // The holder too: a worker of an older version claims without writing a token.
+      .where('locked_by', '=', job.lease.holder)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async counts(): Promise<Record<string, number>> {

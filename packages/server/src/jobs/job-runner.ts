@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { randomToken } from '../lib/ids.ts';
 import type { Job, JobQueue } from './job-queue.ts';
+import { Lease } from './lease.ts';
 
 /** Says whether a failure is worth another attempt; errors without it are retried. */
 export interface MaybeRetryable {
@@ -9,8 +11,16 @@ export interface MaybeRetryable {
 }
 
 export interface JobHandler {
-  run(job: Job): Promise<void>;
-  /** Called once when the job will not be tried again, with the last error. */
+  /**
+   * Runs the job. `signal` aborts when this worker lost the job's lease (another worker may be
+   * running it now): long steps should stop, and nothing more should be written for the job.
+   */
+  run(job: Job, signal: AbortSignal): Promise<void>;
+  /**
+   * Called when the job will not be tried again, with the last error; also for a job whose last
+   * attempt's process died. May be called more than once (a crash after it, before the job is
+   * marked dead, calls it again), so it must be idempotent.
+   */
   onDead?(job: Job, error: unknown): Promise<void>;
 }
 
@@ -25,11 +35,17 @@ export interface RunnerOptions {
 }
 
 const isRetryable = (error: unknown) => (error as MaybeRetryable | undefined)?.retryable !== false;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The longest pause between claims while the database fails them. */
+const MAX_CLAIM_BACKOFF_MS = 30_000;
 
 /**
  * Runs queued jobs in this process with bounded concurrency. Each running job's lease is
- * renewed while it runs; a job whose process dies is taken over by any runner once its lease
- * runs out. Failures are retried with exponential backoff until the job's last attempt.
+ * renewed while it runs (jobs/lease.ts); a job whose process dies is taken over by any runner
+ * once its lease runs out, and counts an attempt. Failures are retried with exponential backoff
+ * until the job's last attempt. Database errors never end the process: claims back off, and
+ * an outcome that could not be recorded is left to the lease (the job is taken again).
  */
 export class JobRunner {
   readonly #queue: JobQueue;
@@ -73,11 +89,13 @@ export class JobRunner {
   }
 
   async #run(): Promise<void> {
+    let failures = 0;
     while (this.#running) {
       let claimed = false;
       if (this.#active.size < this.#options.concurrency) {
         try {
           const job = await this.#queue.claim(this.#workerId, this.#options.leaseMs);
+          failures = 0;
           if (job) {
             claimed = true;
             const run = this.#execute(job).finally(() => {
@@ -87,7 +105,12 @@ export class JobRunner {
             this.#active.add(run);
           }
         } catch (error) {
-          this.#log.error({ err: error }, 'could not claim a job');
+          // The database is down or stuck: back off (doubling, capped) rather than hammer it.
+          failures++;
+          const retryInMs = Math.min(MAX_CLAIM_BACKOFF_MS, this.#options.pollMs * 2 ** failures);
+          this.#log.error({ err: error, failures, retryInMs }, 'could not claim a job');
+          await this.#sleep(retryInMs);
+          continue;
         }
       }
       if (!claimed) await this.#sleep(this.#options.pollMs);
@@ -105,40 +128,61 @@ export class JobRunner {
     });
   }
 
+  /** Never rejects: whatever fails here is logged, and the lease decides what happens next. */
   async #execute(job: Job): Promise<void> {
     const handler = this.#handlers.get(job.type);
     const log = this.#log.child({ jobId: job.id, jobType: job.type, attempt: job.attempts });
-    // Renewed at a third of the lease, so two renewals may fail (a slow database) before it lapses.
-    const heartbeat = setInterval(
-      () => {
-        this.#queue
-          .renew(job.id, this.#workerId, this.#options.leaseMs)
-          .then((held) => {
-            // Another worker took the job over: the handlers' state checks keep its effects single.
-            if (!held) log.warn('lease lost: another worker has taken this job over');
-          })
-          .catch((error) => log.warn({ err: error }, 'lease renewal failed'));
-      },
-      Math.max(50, Math.floor(this.#options.leaseMs / 3)),
-    );
+    const lease = new Lease(this.#queue, job, this.#options.leaseMs, log);
     try {
-      if (!handler) throw Object.assign(new Error(`no handler for job type ${job.type}`), { retryable: false });
-      if (this.#options.delayMs) await new Promise((resolve) => setTimeout(resolve, this.#options.delayMs));
-      await handler.run(job);
-      await this.#queue.succeed(job.id, this.#workerId);
-      log.debug('job done');
+      if (job.exhausted) {
+        log.warn({ maxAttempts: job.maxAttempts }, 'the last attempt never finished: the job is dead');
+        const reason = `attempt ${job.attempts} of ${job.maxAttempts} never finished: the process running it died or stalled past its lease`;
+        await this.#bury(job, handler, lease, new Error(reason), log);
+        return;
+      }
+      let failure: { error: unknown } | undefined;
+      try {
+        if (!handler) throw Object.assign(new Error(`no handler for job type ${job.type}`), { retryable: false });
+        if (this.#options.delayMs) await sleep(this.#options.delayMs, undefined, { signal: lease.signal });
+        await handler.run(job, lease.signal);
+      } catch (error) {
+        failure = { error };
+      }
+      // Another worker may hold the job now: whatever happened here is not this worker's to record.
+      if (lease.signal.aborted) return;
+      if (!failure) {
+        if (await this.#queue.succeed(job)) log.debug('job done');
+        else log.warn('lease lost before the job was recorded done; its new holder will find it done');
+        return;
+      }
+      const { error } = failure;
+      if (isRetryable(error) && job.attempts < job.maxAttempts) {
+        const retryInMs = this.#backoff(job.attempts);
+        const recorded = await this.#queue.retry(job, messageOf(error), retryInMs);
+        log.warn({ err: error, retryInMs, recorded }, 'job failed; it will be retried');
+        return;
+      }
+      log.warn({ err: error }, 'job failed for the last time');
+      await this.#bury(job, handler, lease, error, log);
     } catch (error) {
-      const retryIn = isRetryable(error) ? this.#backoff(job.attempts) : undefined;
-      const message = error instanceof Error ? error.message : String(error);
-      const outcome = await this.#queue.fail(job, this.#workerId, message, retryIn).catch((inner) => {
-        log.error({ err: inner }, 'could not record a job failure');
-        return 'unknown' as const;
-      });
-      log.warn({ err: error, outcome, retryInMs: retryIn }, 'job failed');
-      if (outcome === 'dead') await handler?.onDead?.(job, error).catch((inner) => log.error({ err: inner }, 'dead-job handler failed'));
+      // The database failed while recording the outcome: the job stays leased to this worker,
+      // and is taken again (or buried) once the lease runs out.
+      log.error({ err: error }, "could not record the job's outcome; it is taken again once its lease runs out");
     } finally {
-      clearInterval(heartbeat);
+      lease.stop();
     }
+  }
+
+  /**
+   * Tells the handler the job is dead (it fails the upload), then marks it dead, in that order:
+   * if this process dies in between, the job is found exhausted and buried again, so no upload
+   * is left waiting for a job that will never run. Only while the lease is held: a worker that
+   * lost it must not fail what another worker may be importing.
+   */
+  async #bury(job: Job, handler: JobHandler | undefined, lease: Lease, error: unknown, log: Logger): Promise<void> {
+    if (!(await lease.confirm())) return;
+    await handler?.onDead?.(job, error);
+    if (!(await this.#queue.bury(job, messageOf(error)))) log.warn('lease lost before the job was recorded dead');
   }
 
   #backoff(attempt: number): number {

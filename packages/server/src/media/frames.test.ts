@@ -61,4 +61,23 @@ describe('extractFrames', () => {
     ).rejects.toThrow('ffmpeg failed: stopped after 300 ms');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it('kills ffmpeg at once when its signal aborts (the job lost its lease)', async () => {
+    const hanging = path.join(scratch.dir, 'hanging-ffmpeg-2');
+    await writeFile(hanging, '#!/bin/sh\nwhile :; do :; done\n');
+    await chmod(hanging, 0o755);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('lease lost')), 200);
+    const started = Date.now();
+    await expect(
+      extractFrames(fixtureFile('video.mp4').path, {
+        ffmpeg: hanging,
+        duration: 1,
+        maxPixels: MAX_PIXELS,
+        timeoutMs: 60_000,
+        signal: stop.signal,
+      }),
+    ).rejects.toThrow('ffmpeg failed');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });

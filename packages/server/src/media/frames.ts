@@ -26,17 +26,19 @@ export interface FrameOptions {
   readonly maxPixels: number;
   /** Each ffmpeg run is killed after this long (a hostile file can make a decoder crawl). */
   readonly timeoutMs: number;
+  /** Kills ffmpeg at once: the job that wanted the frames was stopped. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** WebP's largest edge: a larger frame is scaled down to fit. */
 const WEBP_MAX_EDGE = 16_383;
 
-function runFfmpeg(ffmpeg: string, args: readonly string[], timeoutMs: number): Promise<Buffer> {
+function runFfmpeg(ffmpeg: string, args: readonly string[], timeoutMs: number, signal: AbortSignal | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     execFile(
       ffmpeg,
       ['-nostdin', '-hide_banner', '-loglevel', 'error', ...args],
-      { encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 512 * 1024 * 1024 },
+      { encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 512 * 1024 * 1024, ...(signal ? { signal } : {}) },
       (error, stdout, stderr) => {
         if (error) {
           const reason = error.killed ? `stopped after ${timeoutMs} ms` : stderr.toString('utf8').trim().split('\n').at(-1);
@@ -53,6 +55,7 @@ function firstFrame(file: string, options: FrameOptions): Promise<Buffer> {
     options.ffmpeg,
     ['-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
     options.timeoutMs,
+    options.signal,
   );
 }
 
@@ -69,6 +72,7 @@ async function lastFrame(file: string, options: FrameOptions): Promise<Buffer> {
       options.ffmpeg,
       ['-ss', from, '-i', file, '-map', '0:v:0', '-update', '1', '-c:v', 'png', '-y', out],
       options.timeoutMs,
+      options.signal,
     );
     return await readFile(out);
   } finally {

@@ -49,6 +49,8 @@ export interface DescribeOptions {
   readonly renderTimeoutMs?: number;
   /** Models with more triangles get no preview. */
   readonly maxRenderTriangles?: number;
+  /** Stops the long steps (ffmpeg, rendering) at once: the job that asked was stopped. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
@@ -82,6 +84,7 @@ export async function describeFile(input: ByteSource | { path: string; size: num
     const previews = await renderModelPreview(path, detected.format, {
       timeoutMs: options.renderTimeoutMs ?? DEFAULT_RENDER_TIMEOUT_MS,
       maxTriangles: options.maxRenderTriangles ?? DEFAULT_MAX_RENDER_TRIANGLES,
+      signal: options.signal,
     });
     return {
       kind: '3d',
@@ -188,5 +191,10 @@ async function framesOf(source: ByteSource, duration: number, pixels: number, op
     duration,
     maxPixels: options.maxPixels,
     timeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
-  }).catch(() => undefined);
+    signal: options.signal,
+  }).catch(() => {
+    // Frames are a preview: a failure costs only them, but a stopped job stops here.
+    options.signal?.throwIfAborted();
+    return undefined;
+  });
 }

@@ -109,19 +109,20 @@ export class UploadProcessor implements JobHandler {
     this.#log = log;
   }
 
-  async run(job: Job): Promise<void> {
+  async run(job: Job, signal?: AbortSignal): Promise<void> {
     const uploadId = String(job.payload.uploadId);
     let upload = await this.#uploads.findForJob(uploadId);
     if (!upload || isTerminal(upload.status)) return;
     try {
       if ((upload.status === 'pending' || upload.status === 'downloading') && upload.source !== 'multipart') {
-        const downloaded = await this.#download(upload);
+        const downloaded = await this.#download(upload, signal);
         if (!downloaded) return;
         upload = downloaded;
       }
-      if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload);
+      if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload, signal);
     } catch (error) {
-      if (!isPermanent(error)) throw error;
+      // A worker that lost the job's lease fails nothing: another worker may be importing this upload.
+      if (!isPermanent(error) || signal?.aborted) throw error;
       await this.#fail(upload, error instanceof Error ? error.message : String(error));
     }
   }
@@ -142,7 +143,7 @@ export class UploadProcessor implements JobHandler {
    * Downloads an import into storage; undefined when the upload was aborted meanwhile (the
    * download is cancelled and whatever it stored is deleted) or moved on without this job.
    */
-  async #download(upload: Upload): Promise<Upload | undefined> {
+  async #download(upload: Upload, lease: AbortSignal | undefined): Promise<Upload | undefined> {
     if (!(await this.#uploads.beginDownload(upload))) return undefined;
     const cancel = new AbortController();
     let progress: number | null = null;
@@ -157,7 +158,8 @@ export class UploadProcessor implements JobHandler {
     let fetched: Awaited<ReturnType<Importer['fetch']>>;
     try {
       fetched = await this.#importer.fetch(upload, {
-        signal: cancel.signal,
+        // Stopped when the upload is aborted, or when this worker lost the job's lease.
+        signal: lease ? AbortSignal.any([cancel.signal, lease]) : cancel.signal,
         onProgress: (received, total) => {
           progress = total ? Math.min(1, received / total) : null;
         },
@@ -174,7 +176,7 @@ export class UploadProcessor implements JobHandler {
     return { ...upload, status: 'validating', fileSize: staged.size };
   }
 
-  async #import(upload: Upload): Promise<void> {
+  async #import(upload: Upload, signal: AbortSignal | undefined): Promise<void> {
     const size = await this.#storage.size(upload.storageKey);
     if (size === undefined) throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
     // Extractors read the ranges they need; only images and 3D models get a local copy.
@@ -193,11 +195,13 @@ export class UploadProcessor implements JobHandler {
             renderTimeoutMs: this.#options.stepTimeoutMs / 2,
             declaredType: upload.contentType ?? undefined,
             ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
+            signal,
           }),
         ]),
         this.#options.stepTimeoutMs,
         'Reading the file',
       );
+      signal?.throwIfAborted();
       checkDeclared(upload, description);
       // Failed or aborted meanwhile (another worker, a sweep): nothing more to do here.
       if (!(await this.#uploads.markValidated(upload))) return;

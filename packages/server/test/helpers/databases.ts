@@ -132,6 +132,8 @@ export interface TestEnvironment {
   readonly container: Container;
   readonly config: Config;
   readonly dataDir: string;
+  /** The PostgreSQL schema of this environment (undefined on SQLite), for other processes on the same database. */
+  readonly schema: string | undefined;
   /** Another container on the same data folder and database: a restarted process. */
   reopen(options?: Omit<ContainerOptions, 'schema'>): Promise<Container>;
   dispose(): Promise<void>;
@@ -174,6 +176,7 @@ export async function createTestEnvironment(
     container,
     config,
     dataDir,
+    schema,
     reopen: (extra = {}) => open({ ...options, ...extra }),
     async dispose() {
       await container.close();

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailability } from '../../db/unavailable.ts';
 import { AppError, type ErrorCode } from '../../errors.ts';
 
 declare module 'fastify' {
@@ -29,6 +30,12 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   429: 'TOO_MANY_REQUESTS',
 };
 
+/**
+ * How long a client should wait before trying again: a lost or unreachable database takes
+ * seconds to come back (a restart, a failover, a new connection); a busy one less.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = { unreachable: 5, busy: 2 } as const;
+
 /** Rewrites framework errors (parsing, validation, limits) as AppErrors with messages a client can act on. */
 export function toAppError(error: FastifyError, request: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
@@ -56,6 +63,14 @@ export function toAppError(error: FastifyError, request: FastifyRequest): AppErr
       return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
   }
   if (error instanceof SyntaxError) return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
+  const unavailable = databaseUnavailability(error);
+  if (unavailable) {
+    const message =
+      unavailable === 'busy'
+        ? 'The database is too busy to answer in time: retry shortly'
+        : 'The database cannot be reached right now: retry shortly';
+    return new AppError('DATABASE_UNAVAILABLE', message, { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS[unavailable] }, error);
+  }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return new AppError(CODE_FOR_STATUS[status] ?? 'VALIDATION_ERROR', error.message);
@@ -66,12 +81,15 @@ export function toAppError(error: FastifyError, request: FastifyRequest): AppErr
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const error = toAppError(raw, request);
-    if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+    // An unreachable database fails every request alike: one line each, not a stack trace each.
+    if (error.code === 'DATABASE_UNAVAILABLE') request.log.warn({ code: error.code, cause: String(raw) }, error.message);
+    else if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
     else request.log.info({ code: error.code, status: error.status }, error.message);
     const body: ErrorBody = { code: error.code, message: error.message, requestId: request.id };
     if (error.details) body.details = error.details;
     if (error.status === 401) reply.header('www-authenticate', 'Basic realm="assetd"');
-    // A conflict that passes by itself (a completion in progress): the client is told when to retry.
+    // A conflict or an outage that passes by itself (a completion in progress, the database
+    // coming back): the client is told when to retry.
     if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     // Answered before the body was read to its end (too large, refused early): the rest of it
     // is still on the wire, so the connection cannot be reused for another request.

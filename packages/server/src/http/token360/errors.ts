@@ -28,6 +28,8 @@ export function registerEnvelopeErrors(app: FastifyInstance): void {
     if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
     else request.log.info({ code: error.code, status: error.status }, error.message);
     if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="assetd"');
+    // Passes by itself (the database coming back): the client is told when to retry.
+    if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     // Refused before its body was read to the end (a file over the limit): close the connection,
     // or the client keeps sending and the half-read socket stays open until it gives up.
     if (!request.raw.complete) reply.header('connection', 'close');

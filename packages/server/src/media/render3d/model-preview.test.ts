@@ -48,6 +48,13 @@ describe('3D previews', { timeout: 180_000 }, () => {
     expect(thumbnail.drawn).toBeGreaterThan(0);
   });
 
+  it('terminates the render and rejects with the reason when its signal aborts (the job lost its lease)', async () => {
+    const stop = new AbortController();
+    const reason = new Error('lease lost');
+    setTimeout(() => stop.abort(reason), 20);
+    await expect(renderModelPreview(fixtureFile('model.glb').path, 'glb', { ...OPTIONS, signal: stop.signal })).rejects.toBe(reason);
+  });
+
   it('draws a textured glTF with its texture colours', async () => {
     const result = await renderModelPreview(fixtureFile('model-textured.gltf').path, 'gltf', OPTIONS);
     if ('unavailable' in result) throw new Error(result.unavailable);

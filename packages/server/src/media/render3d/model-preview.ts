@@ -11,6 +11,8 @@ export interface ModelPreviewOptions {
   readonly timeoutMs: number;
   /** Models with more triangles are not drawn at all (no time budget would fit them). */
   readonly maxTriangles: number;
+  /** Terminates the render at once, and rejects with the signal's reason: the job that wanted it was stopped. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** WebP renders, or why there is none: a preview is never a reason to fail an import. */
@@ -18,8 +20,8 @@ export type ModelPreview = { readonly preview: Buffer; readonly thumbnail: Buffe
 
 /**
  * Renders a 3D file in a worker thread, so that a large model neither blocks this process's
- * event loop nor outlives its budget: past the timeout the thread is terminated, whatever it
- * was doing (parsing, rasterising or encoding).
+ * event loop nor outlives its budget: past the timeout (or when `signal` aborts) the thread is
+ * terminated, whatever it was doing (parsing, rasterising or encoding).
  */
 export function renderModelPreview(path: string, format: ModelFormat, options: ModelPreviewOptions): Promise<ModelPreview> {
   const request: RenderRequest = {
@@ -30,16 +32,26 @@ export function renderModelPreview(path: string, format: ModelFormat, options: M
     maxTriangles: options.maxTriangles,
     deadline: Date.now() + options.timeoutMs,
   };
-  return new Promise((resolve) => {
+  const { signal } = options;
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
     const worker = new Worker(new URL('./render-worker.ts', import.meta.url), { workerData: request });
     let settled = false;
-    const finish = (result: ModelPreview) => {
-      if (settled) return;
+    const settle = () => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
       void worker.terminate();
-      resolve(result);
+      return true;
     };
+    const finish = (result: ModelPreview) => {
+      if (settle()) resolve(result);
+    };
+    const stop = () => {
+      if (settle()) reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
     const timer = setTimeout(
       () => finish({ unavailable: `rendering took longer than ${Math.round(options.timeoutMs / 1000)} s` }),
       options.timeoutMs + 1000,

@@ -355,6 +355,18 @@ describe('downloadToStaging: limits and failures', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('stops a download mid-body when its signal aborts (canceled, or the job lost its lease), leaving nothing staged', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    setTimeout(() => stop.abort(new Error('lease lost')), 150);
+    const error = await importFailure(
+      downloadToStaging(`${server.origin}/trickle`, options({ timeoutMs: 10_000, signal: stop.signal })),
+      'IMPORT_CANCELED',
+    );
+    expect(error.retryable).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('reports a connection cut mid-body as retryable', async () => {
     const error = await importFailure(downloadToStaging(`${server.origin}/cut`, options()), 'IMPORT_FAILED');
     expect(error.retryable).toBe(true);
