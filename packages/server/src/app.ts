@@ -55,6 +55,12 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Answers hold signed links and must not be stored by shared caches or read as another type;
+  // file downloads set their own caching (private, until the link expires).
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
 
   // Browsers may call the API from other origins (the SDK works in pages too); they must be able
   // to send the credentials headers and to read the ETag of a part and the request id.

@@ -44,6 +44,11 @@ export interface Config {
   readonly fileLinks: 'server' | 'presigned';
   /** Base URL clients reach this server at; signed file links are built on it. */
   readonly publicUrl: string | undefined;
+  /**
+   * Without publicUrl, the Host names (`host` or `host:port`) links may be built on besides
+   * this machine's own; any other Host gets links on the listening address.
+   */
+  readonly allowedHosts: readonly string[];
   /** Secret for signed URLs; every process of a deployment must share it. */
   readonly signingSecret: string | undefined;
   readonly urlTtlSeconds: number;
@@ -268,6 +273,12 @@ export function loadConfig(env: Env = process.env): Config {
     token360Prefix: routePrefix(env, 'ASSETD_TOKEN360_PREFIX', '/token360'),
     logLevel,
     corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
+    allowedHosts: Object.freeze(
+      (text(env, 'ASSETD_ALLOWED_HOSTS') ?? '')
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
     parts: Object.freeze({
       port: text(env, 'ASSETD_PARTS_PORT') === undefined ? undefined : integer(env, 'ASSETD_PARTS_PORT', 0, 1, 65535),
       url: text(env, 'ASSETD_PARTS_URL') === undefined ? undefined : baseUrl(env, 'ASSETD_PARTS_URL', ''),

@@ -86,6 +86,12 @@ export async function serve(env: Env = process.env): Promise<void> {
     await background?.stop();
   });
   await app.listen({ port: config.port, host: config.host });
+  if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+    container.log.warn(
+      { allowedHosts: config.allowedHosts },
+      'ASSETD_PUBLIC_URL is not set: links use the request Host only for localhost and ASSETD_ALLOWED_HOSTS, else the listening address; set ASSETD_PUBLIC_URL to the address clients use',
+    );
+  }
 }
 
 /** A process that only runs jobs (scale-out: any number of them beside the API processes). */

@@ -36,8 +36,13 @@ const hashSecret = (secret: string) => sha256Hex(secret);
 
 const newSecret = () => `sk_${randomToken(43)}`;
 
+/** How long a key's revocation status is remembered by a process (file links check it). */
+export const KEY_STATUS_TTL_MS = 30_000;
+const KEY_STATUS_MAX = 10_000;
+
 export class KeyService {
   readonly #db: Kysely<Database>;
+  readonly #status = new Map<string, { active: boolean; until: number }>();
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -151,8 +156,24 @@ export class KeyService {
     return new Map(rows.map((row) => [row.id, row.name]));
   }
 
+  /**
+   * Whether the key exists and is not revoked. Answers are remembered for `KEY_STATUS_TTL_MS`,
+   * so serving a file link costs a lookup at most that often per key; a revocation takes
+   * effect within that time.
+   */
+  async isActive(keyId: string): Promise<boolean> {
+    const known = this.#status.get(keyId);
+    if (known && known.until > Date.now()) return known.active;
+    const row = await this.#db.selectFrom('api_keys').select('revoked_at').where('id', '=', keyId).executeTakeFirst();
+    const active = row !== undefined && row.revoked_at === null;
+    if (this.#status.size >= KEY_STATUS_MAX) this.#status.clear();
+    this.#status.set(keyId, { active, until: Date.now() + KEY_STATUS_TTL_MS });
+    return active;
+  }
+
   /** Revokes a key; false when there is no such active key. */
   async revoke(keyId: string): Promise<boolean> {
+    this.#status.delete(keyId);
     const result = await this.#db
       .updateTable('api_keys')
       .set({ revoked_at: nowIso() })

@@ -3,6 +3,7 @@ import { linkExpiry, type UrlSigner } from '../auth/url-signer.ts';
 import type { Container } from '../container.ts';
 import type { FileRef } from '../files/file-store.ts';
 import type { StorageBackend } from '../storage/storage.ts';
+import { requestOrigin } from './request-origin.ts';
 
 export const FILE_LINK_PURPOSE = 'file';
 
@@ -25,11 +26,14 @@ const INERT_TYPE = /^(image\/(png|jpeg|gif|webp|avif|heic|heif|bmp|tiff)|audio\/
 
 export const downloadDisposition = (mimeType: string) => (INERT_TYPE.test(mimeType) ? 'inline' : 'attachment');
 
+/** What a file link's signature covers: the file, and the key it was made for (none for public listings). */
+export const fileLinkResource = (fileId: string, keyId: string | undefined) => (keyId ? `${fileId}\n${keyId}` : fileId);
+
 export function fileLinker(
   signer: UrlSigner,
-  publicUrl: string | undefined,
   ttlSeconds: number,
-  request: FastifyRequest,
+  base: string,
+  keyId: string | undefined,
   direct?: DirectLinks,
 ): FileLinker {
   const expires = linkExpiry(ttlSeconds);
@@ -38,11 +42,16 @@ export function fileLinker(
     return (file) =>
       presign(file.storageKey, { expiresAt: expires, contentType: file.mimeType, contentDisposition: downloadDisposition(file.mimeType) });
   }
-  const base = publicUrl ?? `${request.protocol}://${request.host}`;
-  return (file) => `${base}/files/${file.id}?expires=${expires}&signature=${signer.sign(FILE_LINK_PURPOSE, file.id, expires)}`;
+  // Bound to the key that asked: revoking the key ends its links (the file route checks it).
+  const key = keyId ? `&key=${encodeURIComponent(keyId)}` : '';
+  return (file) =>
+    `${base}/files/${file.id}?expires=${expires}${key}&signature=${signer.sign(FILE_LINK_PURPOSE, fileLinkResource(file.id, keyId), expires)}`;
 }
 
 /** The file links of this deployment for one request: the one way every dialect builds them. */
 export function linksFor(c: Pick<Container, 'signer' | 'config' | 'storage'>, request: FastifyRequest): FileLinker {
-  return fileLinker(c.signer, c.config.publicUrl, c.config.urlTtlSeconds, request, { mode: c.config.fileLinks, storage: c.storage });
+  return fileLinker(c.signer, c.config.urlTtlSeconds, requestOrigin(request, c.config), request.principal?.keyId, {
+    mode: c.config.fileLinks,
+    storage: c.storage,
+  });
 }

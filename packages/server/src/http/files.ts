@@ -3,10 +3,14 @@ import parseRange from 'range-parser';
 import { Type } from 'typebox';
 import type { Container } from '../container.ts';
 import { AppError } from '../errors.ts';
-import { FILE_LINK_PURPOSE } from './file-links.ts';
+import { downloadDisposition, FILE_LINK_PURPOSE, fileLinkResource } from './file-links.ts';
 
 const Params = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 100 }) });
-const Query = Type.Object({ expires: Type.Optional(Type.String()), signature: Type.Optional(Type.String()) });
+const Query = Type.Object({
+  expires: Type.Optional(Type.String()),
+  key: Type.Optional(Type.String({ maxLength: 100 })),
+  signature: Type.Optional(Type.String()),
+});
 
 /**
  * Uploaded bytes are served inert: no sniffing, and a CSP sandbox so an SVG or HTML file
@@ -34,8 +38,11 @@ export function registerFileRoutes(app: FastifyInstance, c: Container): void {
     },
     handler: async (request, reply) => {
       const { fileId } = request.params as { fileId: string };
-      const { expires, signature } = request.query as { expires?: string; signature?: string };
-      c.signer.verify(FILE_LINK_PURPOSE, fileId, expires, signature);
+      const { expires, key, signature } = request.query as { expires?: string; key?: string; signature?: string };
+      c.signer.verify(FILE_LINK_PURPOSE, fileLinkResource(fileId, key), expires, signature);
+      if (key && !(await c.keys.isActive(key))) {
+        throw new AppError('INVALID_SIGNATURE', 'The API key this link was made for has been revoked: request a fresh URL from the API');
+      }
       const file = await c.files.find(fileId);
       if (!file) throw new AppError('FILE_NOT_FOUND', 'This file no longer exists');
       const etag = `"${file.sha256}"`;
@@ -46,6 +53,8 @@ export function registerFileRoutes(app: FastifyInstance, c: Container): void {
         'accept-ranges': 'bytes',
         'cache-control': `private, max-age=${maxAge}`,
         'content-type': file.mimeType,
+        // Anything a browser could run (HTML, SVG, XML, unknown types) downloads instead of rendering.
+        'content-disposition': downloadDisposition(file.mimeType),
       });
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
 

@@ -3,6 +3,7 @@ import type { UrlSigner } from '../auth/url-signer.ts';
 import { PART_LINK_PURPOSE, partResource } from '../parts/receive-part.ts';
 import type { StorageBackend } from '../storage/storage.ts';
 import type { PartLinker } from '../uploads/upload.ts';
+import { type OriginSettings, requestOrigin } from './request-origin.ts';
 
 /**
  * Part URLs: the storage backend's presigned URL when it has one (bytes go straight to it),
@@ -12,11 +13,14 @@ import type { PartLinker } from '../uploads/upload.ts';
 export function partLinker(
   signer: UrlSigner,
   storage: StorageBackend,
-  urls: { readonly publicUrl: string | undefined; readonly parts: { readonly port: number | undefined; readonly url: string | undefined } },
+  urls: OriginSettings & { readonly parts: { readonly port: number | undefined; readonly url: string | undefined } },
   request: FastifyRequest,
 ): PartLinker {
-  const receiver = urls.parts.url ?? (urls.parts.port ? `${request.protocol}://${request.hostname}:${urls.parts.port}` : undefined);
-  const base = receiver ?? urls.publicUrl ?? `${request.protocol}://${request.host}`;
+  const origin = requestOrigin(request, urls);
+  // The part receiver listens beside this server: the same host name, its own port.
+  const receiver =
+    urls.parts.url ?? (urls.parts.port ? `${new URL(origin).protocol}//${new URL(origin).hostname}:${urls.parts.port}` : undefined);
+  const base = receiver ?? origin;
   return async (upload, partNumber, expiresAt) => {
     const multipartId = upload.multipartId ?? '';
     const presigned = multipartId ? await storage.presignPart(upload.storageKey, multipartId, partNumber, expiresAt) : undefined;

@@ -3,7 +3,7 @@ import type { Scope } from '../../assets/asset.ts';
 import type { KeyService, Principal } from '../../auth/keys.ts';
 import { AppError } from '../../errors.ts';
 
-/** How a route is reached: with an API key, with a key or the public token, or by anyone. */
+/** How a route is reached: with an API key (the default), with a key or the public token, or by anyone. */
 export type AuthMode = 'key' | 'key-or-public' | 'none';
 
 declare module 'fastify' {
@@ -49,7 +49,10 @@ export function registerAuth(app: FastifyInstance, keys: KeyService): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('scope', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const mode = request.routeOptions.config.auth ?? 'none';
+    // Fail closed: a route that does not say otherwise needs a key. Unknown routes answer 404
+    // and CORS preflights (which never carry credentials) are answered by the CORS plugin.
+    if (request.is404 || request.method === 'OPTIONS') return;
+    const mode = request.routeOptions.config.auth ?? 'key';
     if (mode === 'none') return;
     const header = request.headers.authorization;
     if (!header) {

@@ -90,7 +90,7 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
   // Held long polls answer at once when the server starts closing, so shutdown is not delayed by them.
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
-  const urls = { publicUrl: c.config.publicUrl, parts: c.config.parts };
+  const urls = { publicUrl: c.config.publicUrl, allowedHosts: c.config.allowedHosts, host: c.config.host, parts: c.config.parts };
   const linker = (request: Parameters<typeof partLinker>[3]) => partLinker(c.signer, c.storage, urls, request);
 
   app.post(
