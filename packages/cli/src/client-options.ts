@@ -1,6 +1,7 @@
 import { AssetdClient } from '@assetd/sdk';
 import { type Command, Option } from 'commander';
 import type { CliIo } from './io.ts';
+import { printable } from './printable.ts';
 
 /**
  * An option whose default comes from an ASSETD_* variable of the CLI's own environment (not
@@ -69,4 +70,5 @@ export function clientFrom(options: ConnectionOptions): AssetdClient {
 export const CLIENT_ENVIRONMENT = `
 Every option has an ASSETD_* variable (shown beside it); a flag given on the command line wins.`;
 
-export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+/** JSON escapes C0 controls itself; DEL and C1 (which some terminals obey) are escaped here too. */
+export const toJson = (value: unknown) => `${printable(JSON.stringify(value, null, 2), false)}\n`;

@@ -10,6 +10,7 @@ import { registerUploadCommand } from './commands/upload.ts';
 import { registerUploadsCommands } from './commands/uploads.ts';
 import { describeError, EXIT_CODES_HELP, ExitError, exitCodeFor } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
+import { printable } from './printable.ts';
 
 /** The whole `assetd` command tree, writing only to `io` so it can run in-process. */
 export function buildProgram(io: CliIo): Command {
@@ -46,7 +47,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     // Already explained by the command (the upload summary): only the status is left to give.
     if (error instanceof ExitError) return error.exitCode;
-    io.stderr(`assetd: ${describeError(error)}\n`);
+    io.stderr(`assetd: ${printable(describeError(error))}\n`);
     return exitCodeFor(error);
   }
 }

@@ -80,6 +80,7 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       uploadTtlSeconds: 604_800,
       stepTimeoutSeconds: 300,
       completionLeaseSeconds: 30,
+      maxPendingPerProject: 1000,
     });
     expect(config.collector).toEqual({ graceSeconds: 6 * 3600, intervalSeconds: 3600 });
     expect(config.database).toEqual({ connectTimeoutMs: 5000, statementTimeoutMs: 30_000, busyTimeoutMs: 5000 });

@@ -88,6 +88,8 @@ export interface Config {
      * another request or the sweeper takes the completion over once it has run out.
      */
     readonly completionLeaseSeconds: number;
+    /** Uploads of one project that may be unfinished (pending, downloading, completing) at once. */
+    readonly maxPendingPerProject: number;
   };
   readonly collector: {
     /** Unreferenced bytes younger than this are never collected (they may be a write in progress). */
@@ -289,6 +291,7 @@ export function loadConfig(env: Env = process.env): Config {
       uploadTtlSeconds: integer(env, 'ASSETD_UPLOAD_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
       stepTimeoutSeconds: integer(env, 'ASSETD_STEP_TIMEOUT_SECONDS', 300, 1, 24 * 3600),
       completionLeaseSeconds: integer(env, 'ASSETD_COMPLETION_LEASE_SECONDS', 30, 1, 3600),
+      maxPendingPerProject: integer(env, 'ASSETD_MAX_PENDING_UPLOADS', 1000, 1, 1_000_000),
     }),
     collector: Object.freeze({
       graceSeconds: integer(env, 'ASSETD_COLLECT_GRACE_SECONDS', 6 * 3600, 0, 30 * 24 * 3600),

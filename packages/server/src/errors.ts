@@ -33,6 +33,7 @@ export const ERROR_STATUS = {
   UPLOAD_COMPLETING: 409,
   PART_TOO_LARGE: 413,
   TOO_MANY_REQUESTS: 429,
+  TOO_MANY_PENDING_UPLOADS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
   /** The database is unreachable or too busy to answer in time: it passes, so retry (Retry-After). */

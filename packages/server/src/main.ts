@@ -6,6 +6,7 @@ import { ensureStartupKey } from './auth/bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { type Container, createContainer } from './container.ts';
 import { startBackground } from './jobs/background.ts';
+import { keepFilesPrivate, privateFolder } from './lib/private-files.ts';
 import { ffmpegFor, ffmpegVersion } from './media/ffmpeg.ts';
 
 type Env = Record<string, string | undefined>;
@@ -73,7 +74,9 @@ async function announceFfmpeg(container: Container): Promise<void> {
 
 /** The API server; with ASSETD_RUN_JOBS (the default) it also runs jobs in this process. */
 export async function serve(env: Env = process.env): Promise<void> {
+  keepFilesPrivate();
   const config = loadConfig(env);
+  await privateFolder(config.dataDir);
   const container = await createContainer(config);
   await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
   const app = await buildApp(container);
@@ -96,7 +99,9 @@ export async function serve(env: Env = process.env): Promise<void> {
 
 /** A process that only runs jobs (scale-out: any number of them beside the API processes). */
 export async function work(env: Env = process.env): Promise<void> {
+  keepFilesPrivate();
   const config = loadConfig(env);
+  await privateFolder(config.dataDir);
   const container = await createContainer(config);
   await announceFfmpeg(container);
   const background = startBackground(container);

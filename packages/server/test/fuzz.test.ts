@@ -48,6 +48,7 @@ const HOSTILE = [
   '1e309',
   'NaN',
   "' or 1=1 --",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style string, sent as it is
   '${jndi:ldap://127.0.0.1/x}',
   'x'.repeat(5000),
   'asset_000000000000000000000000',
@@ -90,7 +91,8 @@ function valueFor(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> 
 async function operations(): Promise<Operation[]> {
   const document = JSON.parse(await readFile(path.join(import.meta.dirname, '..', 'openapi.json'), 'utf8'));
   const found: Operation[] = [];
-  for (const [route, methods] of Object.entries<Record<string, { parameters?: Operation['params']; requestBody?: any }>>(document.paths)) {
+  type Documented = { parameters?: Operation['params']; requestBody?: { content?: Record<string, { schema?: Schema }> } };
+  for (const [route, methods] of Object.entries<Record<string, Documented>>(document.paths)) {
     for (const [method, operation] of Object.entries(methods)) {
       found.push({
         method: method.toUpperCase(),
@@ -128,7 +130,7 @@ const multipartBody = fc.oneof(
       'multipart/form-data; boundary=',
       'multipart/form-data; boundary=""',
       'multipart/form-data; boundary=abc',
-      'multipart/form-data; boundary=' + 'x'.repeat(300),
+      `multipart/form-data; boundary=${'x'.repeat(300)}`,
     )
     .chain((contentType) =>
       fc

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { uploadImage } from './helpers/assets.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { fixture, uniquePng } from './helpers/images.ts';
+import { CLI, freePort, waitFor } from './helpers/processes.ts';
 import { uploadMultipart } from './helpers/uploads.ts';
 
 announceSkips();
@@ -113,5 +116,113 @@ describe.each(DATABASES)('headers, links and revocation on $name', (target) => {
     const revoked = await get(link);
     expect(revoked.statusCode).toBe(403);
     expect(json(revoked).message).toMatch(/revoked/);
+  });
+});
+
+describe('data at rest', () => {
+  it("is the service user's alone: the data folder 0700, the database and stored files 0600", { timeout: 60_000 }, async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-modes-'));
+    const port = await freePort();
+    const key = { id: 'key_modes', secret: 'sk_modes_secret_long_enough_0123456789' };
+    const server = spawn(process.execPath, [CLI, 'serve'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        ASSETD_DATA_DIR: dataDir,
+        ASSETD_API_KEY: key.id,
+        ASSETD_API_SECRET: key.secret,
+        ASSETD_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(
+        'assetd to be ready',
+        () =>
+          fetch(`${base}/readyz`).then(
+            (r) => (r.ok ? true : undefined),
+            () => undefined,
+          ),
+        30_000,
+      );
+      const png = await uniquePng(84);
+      const created = await fetch(`${base}/v1/assets`, {
+        method: 'POST',
+        headers: { authorization: basic(key), 'content-type': 'application/json' },
+        body: JSON.stringify({ image: png.toString('base64'), name: 'm.png' }),
+      });
+      expect(created.status).toBe(200);
+      const mode = async (file: string) => (await stat(file)).mode & 0o777;
+      expect(await mode(dataDir)).toBe(0o700);
+      const entries = await readdir(dataDir, { recursive: true });
+      const files = entries.map((entry) => path.join(dataDir, entry));
+      expect(files.some((file) => file.endsWith('.db') || file.endsWith('.sqlite'))).toBe(true);
+      for (const file of files) {
+        const info = await stat(file);
+        expect(info.mode & 0o077, `${file} is ${(info.mode & 0o777).toString(8)}`).toBe(0);
+      }
+    } finally {
+      server.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(DATABASES)('resources on $name', (target) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    if (!target.skipReason) server = await startTestServer(target, { ASSETD_MAX_PENDING_UPLOADS: '2' });
+  });
+  afterAll(async () => server?.dispose());
+
+  const create = (payload: Record<string, unknown>) =>
+    server.app.inject({ method: 'POST', url: '/v1/uploads', headers: { authorization: basic(server.key) }, payload });
+
+  it.skipIf(target.skipReason)('a declared size reserves no disk, and a project may leave only so many uploads unfinished', async () => {
+    const huge = await create({ fileName: 'big.mp4', contentType: 'video/mp4', kind: 'video', parts: 10_000, fileSize: 4 * 1024 ** 4 });
+    expect(huge.statusCode, huge.body).toBe(200);
+    const row = await server.container.uploads.findForJob(json(huge).upload.id);
+    const root = (server.config.storage as { root: string }).root;
+    const data = await stat(path.join(root, 'multipart', row?.multipartId as string, 'data'));
+    expect(data.size).toBe(0);
+
+    expect((await create({ fileName: 'a.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 })).statusCode).toBe(200);
+    const refused = await create({ fileName: 'b.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 });
+    expect(refused.statusCode).toBe(429);
+    expect(json(refused)).toMatchObject({ code: 'TOO_MANY_PENDING_UPLOADS', details: { limit: 2 } });
+    // Another project has its own room; aborting one makes room again.
+    expect(
+      (
+        await server.app.inject({
+          method: 'POST',
+          url: '/v1/uploads',
+          headers: { authorization: basic(server.otherKey) },
+          payload: { fileName: 'c.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 },
+        })
+      ).statusCode,
+    ).toBe(200);
+    await server.app.inject({
+      method: 'DELETE',
+      url: `/v1/uploads/${json(huge).upload.id}`,
+      headers: { authorization: basic(server.key) },
+    });
+    expect((await create({ fileName: 'd.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 })).statusCode).toBe(200);
+  });
+
+  it.skipIf(target.skipReason)('checks model-hub references when the upload is created, not in its job', async () => {
+    const key = await server.container.keys.create({ team: 'first team', project: `hubs-${Date.now()}` });
+    const jobsBefore = await server.container.jobs.counts();
+    for (const payload of [
+      { huggingFaceModelName: 'not/a/valid/name' },
+      { huggingFaceModelName: '../etc' },
+      { civitaiModelUrl: 'https://civitai.com/users/someone' },
+      { civitaiModelUrl: 'ftp://civitai.com/models/1' },
+    ]) {
+      const response = await server.app.inject({ method: 'POST', url: '/v1/uploads', headers: { authorization: basic(key) }, payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(json(response).code).toBe('IMPORT_INVALID_URL');
+    }
+    expect(await server.container.jobs.counts()).toEqual(jobsBefore);
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '../client-options.ts';
 import { describeError, EXIT, EXIT_CODES_HELP, ExitError, exitCodeFor } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
+import { printable } from '../printable.ts';
 import { collectFiles, type FileToUpload } from '../upload/collect-files.ts';
 import { type FileProgress, formatBytes, progressView } from '../upload/progress-view.ts';
 
@@ -73,7 +74,7 @@ async function uploadAll(io: CliIo, paths: readonly string[], options: UploadCom
   const client = clientFrom(options);
   const { files, skipped } = await collectFiles(paths, io.cwd ?? process.cwd(), options.kind !== undefined);
   if (options.resume && files.length !== 1) throw new Error('--resume continues one upload: give exactly the one file it was of');
-  for (const file of skipped) io.stderr(`skipped  ${file}: not a known image, audio, video or 3D format\n`);
+  for (const file of skipped) io.stderr(`skipped  ${printable(file)}: not a known image, audio, video or 3D format\n`);
   if (files.length === 0) throw new Error('no files to upload');
 
   const started = Date.now();
@@ -100,7 +101,7 @@ async function uploadAll(io: CliIo, paths: readonly string[], options: UploadCom
 
   const done = results.filter((result): result is UploadResult => result !== undefined);
   if (options.json) io.stdout(toJson(done));
-  else for (const result of done) if (result.assetId) io.stdout(`${result.assetId}\t${result.file}\n`);
+  else for (const result of done) if (result.assetId) io.stdout(`${result.assetId}\t${printable(result.file)}\n`);
   const failures = done.filter((result) => result.error);
   const notStarted = files.length - done.length;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -109,7 +110,7 @@ async function uploadAll(io: CliIo, paths: readonly string[], options: UploadCom
     `${done.length - failures.length} of ${files.length} file${files.length === 1 ? '' : 's'} uploaded (${bytes}) in ${seconds} s` +
       `${failures.length > 0 ? `; ${failures.length} failed:` : ''}${notStarted > 0 ? `; ${notStarted} not started (interrupted)` : ''}\n`,
   );
-  for (const failure of failures) io.stderr(`  ${failure.file}: ${failure.error?.message}\n`);
+  for (const failure of failures) io.stderr(`  ${printable(failure.file)}: ${printable(failure.error?.message ?? '')}\n`);
   if (io.signal?.aborted) return EXIT.interrupted;
   if (failures.length === 0) return EXIT.ok;
   const codes = new Set(failures.map((failure) => failureCodes.get(failure) ?? EXIT.uploadFailed));

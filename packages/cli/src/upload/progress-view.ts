@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { CliIo } from '../io.ts';
+import { printable } from '../printable.ts';
 
 /** How the progress of one file is shown. */
 export interface FileProgress {
@@ -38,12 +39,13 @@ class LinesView implements ProgressView {
     this.#io = io;
   }
 
-  file(name: string, size: number): FileProgress {
+  file(raw: string, size: number): FileProgress {
+    const name = printable(raw);
     const io = this.#io;
     return {
       update() {},
-      done: (message) => io.stderr(`uploaded ${name} (${formatBytes(size)}): ${message}\n`),
-      failed: (message) => io.stderr(`FAILED   ${name}: ${message}\n`),
+      done: (message) => io.stderr(`uploaded ${name} (${formatBytes(size)}): ${printable(message)}\n`),
+      failed: (message) => io.stderr(`FAILED   ${name}: ${printable(message)}\n`),
     };
   }
 
@@ -93,7 +95,8 @@ class BarsView implements ProgressView {
     };
   }
 
-  file(name: string, size: number): FileProgress {
+  file(raw: string, size: number): FileProgress {
+    const name = printable(raw);
     const bar = this.#bars.create(Math.max(1, size), 0, this.#payload(name, 0, size, 'starting'));
     let last = 0;
     const advance = (loaded: number) => {
@@ -111,8 +114,8 @@ class BarsView implements ProgressView {
         advance(loaded);
         bar.update(loaded, this.#payload(name, loaded, size, status));
       },
-      done: (message) => end(`uploaded ${name}: ${message}`),
-      failed: (message) => end(`FAILED   ${name}: ${message}`),
+      done: (message) => end(`uploaded ${name}: ${printable(message)}`),
+      failed: (message) => end(`FAILED   ${name}: ${printable(message)}`),
     };
   }
 

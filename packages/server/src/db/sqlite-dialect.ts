@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
@@ -54,10 +54,13 @@ class NodeSqliteDatabase implements SqliteDatabase {
 }
 
 export function openSqlite(file: string, busyTimeoutMs: number): SqliteDialect {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   return new SqliteDialect({
     database: async () => {
       const db = new DatabaseSync(file);
+      // It holds API key hashes and the signing secret: its user's alone, whoever created it
+      // (SQLite gives the WAL and shared-memory files the database file's mode).
+      if (file !== ':memory:') chmodSync(file, 0o600);
       // WAL lets the CLI manage keys while the server runs; the busy timeout makes the
       // second writer wait for the lock instead of failing at once. Past it the write fails
       // with SQLITE_BUSY, which requests answer as 503 with Retry-After (db/unavailable.ts).

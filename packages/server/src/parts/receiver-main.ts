@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { UrlSigner } from '../auth/url-signer.ts';
 import { loadConfig } from '../config.ts';
+import { keepFilesPrivate } from '../lib/private-files.ts';
 import { LocalMultipart } from '../storage/local/local-multipart.ts';
 import { createPartReceiver } from './part-receiver.ts';
 
@@ -9,6 +10,7 @@ import { createPartReceiver } from './part-receiver.ts';
  * The part-receiver process, started by `serve` when ASSETD_PARTS_PORT is set. It imports
  * nothing but what a part needs; the signing secret arrives over IPC, never in its environment.
  */
+keepFilesPrivate();
 const config = loadConfig(process.env);
 if (config.storage.kind !== 'local' || !config.parts.port) throw new Error('the part receiver needs local storage and ASSETD_PARTS_PORT');
 const { root } = config.storage;

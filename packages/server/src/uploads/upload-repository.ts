@@ -100,6 +100,17 @@ export class UploadRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** How many of the project's uploads are unfinished (waiting for parts, a download or a completion). */
+  async countUnfinished(projectId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('status', 'in', ['pending', 'downloading', 'completing'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** The upload whose public job id is `jobId`, in the project. */
   async findByJob(projectId: string, jobId: string): Promise<Upload | undefined> {
     const row = await this.#db

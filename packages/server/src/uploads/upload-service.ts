@@ -10,6 +10,7 @@ import { nowIso } from '../lib/time.ts';
 import { MultipartChangedError, UnknownMultipartError } from '../storage/part-errors.ts';
 import type { StorageBackend, StoredPart } from '../storage/storage.ts';
 import { plainFileName } from './import/file-name.ts';
+import { parseCivitaiUrl, parseHuggingFaceName } from './import/hubs.ts';
 import { checkImportUrl } from './import/safe-request.ts';
 import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
 import { type PartLink, type PartLinker, PROCESS_UPLOAD_JOB, type Upload, type UploadProvider, type UploadSource } from './upload.ts';
@@ -36,6 +37,7 @@ export interface UploadLimits {
   readonly partUrlTtlSeconds: number;
   readonly uploadTtlSeconds: number;
   readonly completionLeaseSeconds: number;
+  readonly maxPendingPerProject: number;
 }
 
 /** How often a waiting request looks at the upload again: often enough to feel immediate, rare enough to cost little. */
@@ -82,10 +84,26 @@ export class UploadService {
   }
 
   async create(scope: Scope, input: CreateUploadInput, linker: PartLinker): Promise<{ upload: Upload; parts?: PartLink[] }> {
+    await this.#checkRoom(scope);
     if (input.huggingFaceModelName) return { upload: await this.#createImport(scope, input, 'huggingface', input.huggingFaceModelName) };
     if (input.civitaiModelUrl) return { upload: await this.#createImport(scope, input, 'civitai', input.civitaiModelUrl) };
     if (input.url) return { upload: await this.#createImport(scope, input, 'url', input.url) };
     return this.#createMultipart(scope, input, linker);
+  }
+
+  /**
+   * Bounds what one project may leave unfinished: each pending upload holds a storage multipart
+   * upload (or a queued download) until it completes, is aborted or expires. A soft bound:
+   * requests racing past it together may overshoot by their number.
+   */
+  async #checkRoom(scope: Scope): Promise<void> {
+    const limit = this.#limits.maxPendingPerProject;
+    if ((await this.#repo.countUnfinished(scope.projectId)) < limit) return;
+    throw new AppError(
+      'TOO_MANY_PENDING_UPLOADS',
+      `This project has ${limit} unfinished uploads, the most it may have: complete or abort some (GET /v1/jobs?status=queued lists them) before starting more`,
+      { limit },
+    );
   }
 
   async #checkOptions(scope: Scope, kind: UploadKind, options: AssetOptions | undefined): Promise<void> {
@@ -184,6 +202,8 @@ export class UploadService {
     const kind: UploadKind = source === 'url' ? (input.kind ?? missingKind()) : (input.kind ?? 'model');
     // What can be refused without the network is refused now; host names are checked when fetched.
     if (source === 'url') checkImportUrl(reference, this.#limits.allowedImportHosts);
+    if (source === 'huggingface') parseHuggingFaceName(reference);
+    if (source === 'civitai') parseCivitaiUrl(reference);
     if (input.contentType && !contentTypeFits(kind, input.contentType))
       throw invalid(`contentType "${input.contentType}" does not fit kind "${kind}"`);
     await this.#checkOptions(scope, kind, input.assetOptions);

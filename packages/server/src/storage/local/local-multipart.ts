@@ -80,10 +80,9 @@ export class LocalMultipart implements PartIntake {
     await mkdir(dir, { recursive: true });
     const stored: StoredPlan = { ...plan, ...(key ? { key } : {}) };
     await writeFile(path.join(dir, 'plan.json'), JSON.stringify(stored));
-    // A sparse file of the final size: parts land at their offsets in any order.
-    const data = await open(path.join(dir, 'data'), 'w');
-    await data.truncate(plan.fileSize);
-    await data.close();
+    // Empty: parts land at their offsets in any order, and the file grows (sparse) only as far
+    // as the bytes actually sent — a declared size reserves nothing.
+    await (await open(path.join(dir, 'data'), 'w')).close();
     return id;
   }
 
