@@ -130,6 +130,8 @@ for (const target of DATABASES) {
       const uploadId = JSON.parse(upload.body).upload.id;
       const { jobId } = JSON.parse(upload.body).upload;
       expect(parsed(await cli('uploads', 'get', uploadId)).status).toBe('pending');
+      expect(parsed(await cli('uploads', 'list', '--status', 'pending', '--json')).map((u: { id: string }) => u.id)).toContain(uploadId);
+      expect((await cli('uploads', 'list')).stdout.split('\n')[0]).toMatch(/^ID +STATUS +KIND +SIZE +FILE +CREATED$/);
       expect(parsed(await cli('jobs', 'get', jobId))).toMatchObject({ jobId, status: 'queued' });
       expect((await cli('uploads', 'abort', uploadId)).stdout).toBe(`Aborted upload ${uploadId} (failed)\n`);
       expect((await cli('uploads', 'abort', uploadId)).code).toBe(5);

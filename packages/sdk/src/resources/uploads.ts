@@ -1,7 +1,16 @@
 import { APIUserAbortError, AssetdError } from '../core/errors.ts';
+import { Page, PagePromise } from '../core/pagination.ts';
 import { sleep } from '../core/retry.ts';
 import type { RequestOptions, Transport } from '../core/transport.ts';
-import type { ReceivedPart, Upload, UploadCreateParams, UploadPartLink, UploadRetrieveParams, UploadStatus } from '../types.ts';
+import type {
+  ReceivedPart,
+  Upload,
+  UploadCreateParams,
+  UploadListParams,
+  UploadPartLink,
+  UploadRetrieveParams,
+  UploadStatus,
+} from '../types.ts';
 
 const path = (id: string) => `/v1/uploads/${encodeURIComponent(id)}`;
 
@@ -52,6 +61,20 @@ export class Uploads {
       // The attempt must outlive the time the server may hold it.
       ...(wait > 0 ? { timeout: wait * 1000 + (options?.timeout ?? this.#http.options.timeout) } : {}),
     });
+  }
+
+  /** The project's uploads, newest first (`status` to find the unfinished ones); `for await` walks every page. */
+  list(params: UploadListParams = {}, options?: RequestOptions): PagePromise<Upload> {
+    const fetchPage = async (paginationToken?: string): Promise<Page<Upload>> => {
+      const body = await this.#http.request<{ uploads: Upload[]; nextPaginationToken?: string }>({
+        method: 'GET',
+        path: '/v1/uploads',
+        query: { ...params, ...(paginationToken ? { paginationToken } : {}) },
+        ...options,
+      });
+      return new Page(body.uploads, body.nextPaginationToken, fetchPage);
+    };
+    return new PagePromise(() => fetchPage(params.paginationToken));
   }
 
   /** Checks and joins the parts, then starts validation; calling it again returns the upload as it is. */

@@ -16,7 +16,14 @@ import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from '
 import { type PartLink, type PartLinker, PROCESS_UPLOAD_JOB, type Upload, type UploadProvider, type UploadSource } from './upload.ts';
 import { toUploadJob, type UploadJob } from './upload-job.ts';
 import { bareType, contentTypeFits, typesForKind, type UploadKind } from './upload-kinds.ts';
-import { type JobStatus, jobStatus, uploadStatusesOf, type VisibleUploadStatus, visibleStatus } from './upload-lifecycle.ts';
+import {
+  type JobStatus,
+  jobStatus,
+  type UploadStatus,
+  uploadStatusesOf,
+  type VisibleUploadStatus,
+  visibleStatus,
+} from './upload-lifecycle.ts';
 import { UploadRepository } from './upload-repository.ts';
 
 export interface CreateUploadInput {
@@ -325,24 +332,34 @@ export class UploadService {
     return toUploadJob(upload);
   }
 
-  /** The project's jobs, newest first. */
-  async listJobs(
+  /** The project's uploads, newest first, in keyset pages; `statuses` are upload statuses. */
+  async list(
     scope: Scope,
-    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly JobStatus[] },
-  ): Promise<{ jobs: UploadJob[]; nextPaginationToken?: string }> {
-    const after = query.paginationToken === undefined ? undefined : decodeJobCursor(query.paginationToken);
-    const statuses = query.statuses?.flatMap(uploadStatusesOf);
+    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly UploadStatus[] },
+  ): Promise<{ uploads: Upload[]; nextPaginationToken?: string }> {
+    const after = query.paginationToken === undefined ? undefined : decodeUploadCursor(query.paginationToken);
     const rows = await this.#repo.page(scope.projectId, {
       limit: query.pageSize + 1,
-      ...(statuses ? { statuses } : {}),
+      ...(query.statuses ? { statuses: query.statuses } : {}),
       ...(after ? { after } : {}),
     });
     const page = rows.slice(0, query.pageSize);
     const last = page.at(-1);
-    return {
-      jobs: page.map(toUploadJob),
-      ...(rows.length > query.pageSize && last ? { nextPaginationToken: encodeJobCursor(last) } : {}),
-    };
+    return { uploads: page, ...(rows.length > query.pageSize && last ? { nextPaginationToken: encodeUploadCursor(last) } : {}) };
+  }
+
+  /** The project's jobs, newest first (each upload's job view). */
+  async listJobs(
+    scope: Scope,
+    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly JobStatus[] },
+  ): Promise<{ jobs: UploadJob[]; nextPaginationToken?: string }> {
+    const statuses = query.statuses?.flatMap(uploadStatusesOf);
+    const page = await this.list(scope, {
+      pageSize: query.pageSize,
+      ...(query.paginationToken !== undefined ? { paginationToken: query.paginationToken } : {}),
+      ...(statuses ? { statuses } : {}),
+    });
+    return { jobs: page.uploads.map(toUploadJob), ...(page.nextPaginationToken ? { nextPaginationToken: page.nextPaginationToken } : {}) };
   }
 
   #plan(upload: Upload): PartPlan {
@@ -642,11 +659,11 @@ export class UploadService {
 }
 
 /** A page token: where the last page ended, (createdAt, id) in the newest-first order. */
-function encodeJobCursor(upload: Upload): string {
+function encodeUploadCursor(upload: Upload): string {
   return Buffer.from(JSON.stringify([upload.createdAt, upload.id])).toString('base64url');
 }
 
-function decodeJobCursor(token: string): { createdAt: string; id: string } {
+function decodeUploadCursor(token: string): { createdAt: string; id: string } {
   try {
     const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string' && part.length <= 200)) {
