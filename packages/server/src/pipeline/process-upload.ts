@@ -177,6 +177,7 @@ export class UploadProcessor implements JobHandler {
   }
 
   async #import(upload: Upload, signal: AbortSignal | undefined): Promise<void> {
+    const started = Date.now();
     const size = await this.#storage.size(upload.storageKey);
     if (size === undefined) throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
     // Extractors read the ranges they need; only images and 3D models get a local copy.
@@ -206,7 +207,7 @@ export class UploadProcessor implements JobHandler {
       // Failed or aborted meanwhile (another worker, a sweep): nothing more to do here.
       if (!(await this.#uploads.markValidated(upload))) return;
       const scope = { projectId: upload.projectId, authorId: upload.authorId };
-      await this.#assets.createFromStored(
+      const asset = await this.#assets.createFromStored(
         scope,
         {
           // The display name is the sanitised one; the client's own is kept beside it.
@@ -223,6 +224,11 @@ export class UploadProcessor implements JobHandler {
           if (!moved)
             throw Object.assign(new Error(`upload ${upload.id} was imported by another worker`), { retryable: false, alreadyDone: true });
         },
+      );
+      // One line per import, for the operator: what came in, how big, how long it took.
+      this.#log.info(
+        { uploadId: upload.id, assetId: asset, kind: description.kind, format: description.format, size, ms: Date.now() - started },
+        'upload imported',
       );
     } catch (error) {
       if ((error as { alreadyDone?: boolean }).alreadyDone) return;
