@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
 import { Collector } from './files/collector.ts';
 import { FileStore } from './files/file-store.ts';
+import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
@@ -29,6 +30,7 @@ export interface Container {
   /** Collects leaked bytes (periodically in processes that run jobs; on demand by `assetd fsck`). */
   readonly collector: Collector;
   readonly keys: KeyService;
+  readonly idempotency: IdempotencyStore;
   readonly assets: AssetService;
   readonly collections: CollectionService;
   readonly uploads: UploadService;
@@ -138,6 +140,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
         tempMaxAgeMs: TEMP_MAX_AGE_MS,
       }),
       keys: new KeyService(db.kysely),
+      idempotency: new IdempotencyStore(db.kysely),
       assets,
       collections: new CollectionService(db.kysely),
       uploads,

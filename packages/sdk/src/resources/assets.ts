@@ -1,5 +1,5 @@
 import { Page, PagePromise } from '../core/pagination.ts';
-import type { RequestOptions, Transport } from '../core/transport.ts';
+import { newIdempotencyKey, type RequestOptions, type Transport } from '../core/transport.ts';
 import type { Asset, AssetCreateParams, AssetListParams, AssetUpdateParams } from '../types.ts';
 
 const path = (id: string) => `/v1/assets/${encodeURIComponent(id)}`;
@@ -14,7 +14,13 @@ export class Assets {
 
   /** Uploads an image under 6 MB as base64 JSON (`client.upload` picks this path by itself). */
   async create(params: AssetCreateParams, options?: RequestOptions): Promise<Asset> {
-    const { asset } = await this.#http.request<{ asset: Asset }>({ method: 'POST', path: '/v1/assets', body: params, ...options });
+    const { asset } = await this.#http.request<{ asset: Asset }>({
+      method: 'POST',
+      path: '/v1/assets',
+      body: params,
+      ...options,
+      idempotencyKey: options?.idempotencyKey ?? newIdempotencyKey(),
+    });
     return asset;
   }
 

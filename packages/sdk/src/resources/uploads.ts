@@ -1,7 +1,7 @@
 import { APIUserAbortError, AssetdError } from '../core/errors.ts';
 import { Page, PagePromise } from '../core/pagination.ts';
 import { sleep } from '../core/retry.ts';
-import type { RequestOptions, Transport } from '../core/transport.ts';
+import { newIdempotencyKey, type RequestOptions, type Transport } from '../core/transport.ts';
 import type {
   ReceivedPart,
   Upload,
@@ -44,7 +44,13 @@ export class Uploads {
 
   /** Starts a multipart upload (the answer has one part URL per part) or an import from a URL or a model hub. */
   create(params: UploadCreateParams, options?: RequestOptions): Promise<Upload> {
-    return this.#one({ method: 'POST', path: '/v1/uploads', body: params, ...options });
+    return this.#one({
+      method: 'POST',
+      path: '/v1/uploads',
+      body: params,
+      ...options,
+      idempotencyKey: options?.idempotencyKey ?? newIdempotencyKey(),
+    });
   }
 
   /**
@@ -79,7 +85,8 @@ export class Uploads {
 
   /** Checks and joins the parts, then starts validation; calling it again returns the upload as it is. */
   complete(uploadId: string, options?: RequestOptions): Promise<Upload> {
-    return this.#one({ method: 'POST', path: `${path(uploadId)}/action`, body: { action: 'complete' }, ...options });
+    // The server makes completing idempotent: a retry returns the upload as it is.
+    return this.#one({ method: 'POST', path: `${path(uploadId)}/action`, body: { action: 'complete' }, idempotent: true, ...options });
   }
 
   /** Abandons a pending upload: its parts are deleted and it ends failed. */
@@ -95,8 +102,15 @@ export class Uploads {
   /** Fresh URLs for the parts named (all when none are), for a pending upload whose URLs expired. */
   async signParts(uploadId: string, partNumbers?: readonly number[], options?: RequestOptions): Promise<UploadPartLink[]> {
     const body = partNumbers ? { partNumbers } : {};
-    return (await this.#http.request<{ parts: UploadPartLink[] }>({ method: 'POST', path: `${path(uploadId)}/parts`, body, ...options }))
-      .parts;
+    return (
+      await this.#http.request<{ parts: UploadPartLink[] }>({
+        method: 'POST',
+        path: `${path(uploadId)}/parts`,
+        body,
+        idempotent: true,
+        ...options,
+      })
+    ).parts;
   }
 
   /** Waits, by long polls, until the upload is imported or failed, and returns it as it ended. */

@@ -164,6 +164,17 @@ export interface JobsTable {
   updated_at: Timestamp;
 }
 
+export interface IdempotencyKeysTable {
+  project_id: string;
+  key: string;
+  /** SHA-256 of what the request asked (route, body): the same key with another request is refused. */
+  request_hash: string;
+  /** Null while the first request with the key runs. */
+  status_code: number | null;
+  response: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   teams: TeamsTable;
   projects: ProjectsTable;
@@ -176,4 +187,5 @@ export interface Database {
   settings: SettingsTable;
   uploads: UploadsTable;
   jobs: JobsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
