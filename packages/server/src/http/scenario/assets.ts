@@ -100,6 +100,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
         kind: q.kind,
         tags: splitTags(q.tags),
         privacy: q.privacy,
+        sha256: q.sha256?.toLowerCase(),
       };
       // The public token sees public assets only, whatever was asked.
       const scope = request.scope;
