@@ -7,6 +7,7 @@ import * as originalFileName from './migrations/004_original_file_name.ts';
 import * as previews from './migrations/005_previews.ts';
 import * as jobLeases from './migrations/006_job_leases.ts';
 import * as uploadJobsAndGroups from './migrations/007_upload_jobs_and_groups.ts';
+import * as jobProjects from './migrations/008_job_projects.ts';
 import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_previews': previews,
   '006_job_leases': jobLeases,
   '007_upload_jobs_and_groups': uploadJobsAndGroups,
+  '008_job_projects': jobProjects,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction, type Updateable } from 'kysely';
 import type { Engine } from '../db/database.ts';
 import type { Database, JobsTable } from '../db/schema.ts';
 import { newId, randomToken } from '../lib/ids.ts';
@@ -25,6 +25,23 @@ export interface EnqueueOptions {
   readonly id?: string;
   readonly maxAttempts?: number;
   readonly runAt?: Date;
+  /** The project the job works for: claims share workers fairly between projects. */
+  readonly projectId?: string;
+}
+
+/**
+ * The job types a claim may take: those named, or every type but those named. A runner with
+ * several pools (jobs/job-runner.ts) gives each its own types, so that one kind of work never
+ * waits for the slots another kind holds.
+ */
+export type JobTypes = { readonly only: readonly string[] } | { readonly except: readonly string[] };
+
+/** `column` restricted to `types`, as a condition; `only: []` matches nothing. */
+function typeIs(column: string, types: JobTypes | undefined): RawBuilder<boolean> {
+  const ref = sql.ref(column);
+  if (types && 'only' in types) return types.only.length === 0 ? sql<boolean>`1 = 0` : sql<boolean>`${ref} in (${sql.join(types.only)})`;
+  if (types && types.except.length > 0) return sql<boolean>`${ref} not in (${sql.join(types.except)})`;
+  return sql<boolean>`1 = 1`;
 }
 
 /** What every write that ends a lease clears. */
@@ -41,8 +58,9 @@ const toJob = (row: JobsTable, exhausted: boolean): Job => ({
 });
 
 /**
- * The jobs table as a queue. A claim takes the oldest ready job, or one whose lease has
- * run out (its worker died), and leases it to one worker. On PostgreSQL the claim skips rows
+ * The jobs table as a queue. A claim takes a ready job — of the project with the fewest jobs
+ * running, the oldest first — or one whose lease has run out (its worker died), and leases it
+ * to one worker. On PostgreSQL the claim skips rows
  * other workers hold (SKIP LOCKED), so any number of workers share the queue; SQLite has a
  * single writer, which gives the same guarantee.
  *
@@ -77,6 +95,7 @@ export class JobQueue {
         status: 'queued',
         attempts: 0,
         max_attempts: options.maxAttempts ?? 5,
+        project_id: options.projectId ?? '',
         run_at: options.runAt?.toISOString() ?? now,
         locked_by: null,
         locked_until: null,
@@ -90,30 +109,51 @@ export class JobQueue {
   }
 
   /**
-   * Leases a job to `workerId`: first one to bury (its last attempt's process died, so it is
-   * never run past `max_attempts`), else the oldest ready one, or one whose worker died with
-   * attempts left (that death counts as an attempt: `attempts` was raised when it was claimed).
+   * Leases a job of `types` (any, when not given) to `workerId`: first one to bury (its last
+   * attempt's process died, so it is never run past `max_attempts`), else a ready one, or one
+   * whose worker died with attempts left (that death counts as an attempt: `attempts` was raised
+   * when it was claimed). Among ready jobs, the project with the fewest jobs of these types
+   * running comes first, then the oldest job: a project that queued many jobs takes its share
+   * of the workers, not all of them.
    */
-  async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
-    return (await this.#claimExhausted(workerId, leaseMs)) ?? (await this.#claimReady(workerId, leaseMs));
+  async claim(workerId: string, leaseMs: number, types?: JobTypes): Promise<Job | undefined> {
+    return (await this.#claimExhausted(workerId, leaseMs, types)) ?? (await this.#claimReady(workerId, leaseMs, types));
   }
 
-  async #claimReady(workerId: string, leaseMs: number): Promise<Job | undefined> {
+  /**
+   * One statement, so that two workers never take the same job: on PostgreSQL the candidate row
+   * is locked (others skip it), on SQLite the single writer runs the statement alone. Under
+   * concurrent claims the running counts are each claim's snapshot, so the fair order is best
+   * effort between claims made at the same instant; that a job goes to one worker is exact.
+   */
+  async #claimReady(workerId: string, leaseMs: number, types: JobTypes | undefined): Promise<Job | undefined> {
     const now = new Date();
     const nowText = now.toISOString();
+    // Jobs of these types running under a live lease, per project.
+    const running = this.#db
+      .selectFrom('jobs as live')
+      .select(['live.project_id', sql<number>`count(*)`.as('n')])
+      .where('live.status', '=', 'running')
+      .where('live.locked_until', '>=', nowText)
+      .where(typeIs('live.type', types))
+      .groupBy('live.project_id')
+      .as('running');
     let candidate = this.#db
-      .selectFrom('jobs')
-      .select('id')
+      .selectFrom('jobs as j')
+      .leftJoin(running, 'running.project_id', 'j.project_id')
+      .select('j.id')
       .where((eb) =>
         eb.or([
-          eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', nowText)]),
-          eb.and([eb('status', '=', 'running'), eb('locked_until', '<', nowText), eb('attempts', '<', eb.ref('max_attempts'))]),
+          eb.and([eb('j.status', '=', 'queued'), eb('j.run_at', '<=', nowText)]),
+          eb.and([eb('j.status', '=', 'running'), eb('j.locked_until', '<', nowText), eb('j.attempts', '<', eb.ref('j.max_attempts'))]),
         ]),
       )
-      .orderBy('run_at')
-      .orderBy('id')
+      .where(typeIs('j.type', types))
+      .orderBy(sql`coalesce(running.n, 0)`)
+      .orderBy('j.run_at')
+      .orderBy('j.id')
       .limit(1);
-    if (this.#engine === 'postgres') candidate = candidate.forUpdate().skipLocked();
+    if (this.#engine === 'postgres') candidate = candidate.forUpdate('j').skipLocked();
     const row = await this.#db
       .updateTable('jobs')
       .set((eb) => ({
@@ -131,7 +171,7 @@ export class JobQueue {
   }
 
   /** A running job past its lease with no attempt left: leased (attempts unchanged) to be buried, never run. */
-  async #claimExhausted(workerId: string, leaseMs: number): Promise<Job | undefined> {
+  async #claimExhausted(workerId: string, leaseMs: number, types: JobTypes | undefined): Promise<Job | undefined> {
     const now = new Date();
     const nowText = now.toISOString();
     let candidate = this.#db
@@ -140,6 +180,7 @@ export class JobQueue {
       .where('status', '=', 'running')
       .where('locked_until', '<', nowText)
       .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+      .where(typeIs('type', types))
       .orderBy('locked_until')
       .limit(1);
     if (this.#engine === 'postgres') candidate = candidate.forUpdate().skipLocked();

@@ -193,7 +193,7 @@ export class UploadService {
     const now = nowIso();
     const fallbackName = source === 'url' ? (new URL(reference).pathname.split('/').pop() ?? '') : reference;
     await this.#db.transaction().execute(async (trx) => {
-      const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id });
+      const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { projectId: scope.projectId });
       await this.#repo.insert(trx, {
         id,
         project_id: scope.projectId,
@@ -494,7 +494,7 @@ export class UploadService {
           // Another holder (this one's lease ran out under load) finished first: keep its job only.
           if (!won) throw ALREADY_COMPLETED;
           // The queue job takes the upload's public job id, so the two are one job to everyone.
-          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId });
+          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId, projectId: upload.projectId });
           return true;
         })
         .catch((error: unknown) => {
