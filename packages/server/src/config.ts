@@ -103,7 +103,10 @@ export interface Config {
   readonly jobs: {
     /** Whether this process runs jobs (embedded default) or leaves them to `assetd worker`. */
     readonly run: boolean;
+    /** Jobs run at once by one process, downloads aside (validation, description, the asset). */
     readonly concurrency: number;
+    /** Import downloads run at once by one process, in slots of their own. */
+    readonly downloadConcurrency: number;
     /** How long a claimed job stays a worker's without renewal; a dead worker's job is retaken after it. */
     readonly leaseSeconds: number;
     /** For tests only: every job waits this long before it runs, so a test can act mid-job. */
@@ -300,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobs: Object.freeze({
       run: flag(env, 'ASSETD_RUN_JOBS', true),
       concurrency: integer(env, 'ASSETD_JOB_CONCURRENCY', 2, 1, 64),
+      downloadConcurrency: integer(env, 'ASSETD_DOWNLOAD_CONCURRENCY', 2, 1, 64),
       leaseSeconds: integer(env, 'ASSETD_JOB_LEASE_SECONDS', 30, 1, 3600),
       testDelayMs: integer(env, 'ASSETD_TEST_JOB_DELAY_MS', 0, 0, 600_000),
     }),
