@@ -92,7 +92,13 @@ export interface Config {
   };
   readonly imports: {
     readonly maxBytes: number;
+    /** The deadline of one whole download. */
     readonly timeoutSeconds: number;
+    /**
+     * The slowest a download may be: fewer than `bytesPerSecond` × `windowSeconds` bytes in the
+     * last `windowSeconds` (none at all, with 0) and it is cut off, so a slow source frees its slot.
+     */
+    readonly minRate: { readonly bytesPerSecond: number; readonly windowSeconds: number };
     /** host or host:port entries that may be fetched even though they resolve to private addresses. */
     readonly allowedHosts: readonly string[];
     readonly huggingFaceUrl: string;
@@ -289,6 +295,10 @@ export function loadConfig(env: Env = process.env): Config {
     imports: Object.freeze({
       maxBytes: integer(env, 'ASSETD_IMPORT_MAX_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
       timeoutSeconds: integer(env, 'ASSETD_IMPORT_TIMEOUT_SECONDS', 3600, 1, 7 * 24 * 3600),
+      minRate: Object.freeze({
+        bytesPerSecond: integer(env, 'ASSETD_IMPORT_MIN_BYTES_PER_SECOND', 32 * 1024, 0, 1024 ** 3),
+        windowSeconds: integer(env, 'ASSETD_IMPORT_MIN_RATE_WINDOW_SECONDS', 60, 1, 3600),
+      }),
       allowedHosts: Object.freeze(
         (text(env, 'ASSETD_IMPORT_ALLOWED_HOSTS') ?? '')
           .split(',')
