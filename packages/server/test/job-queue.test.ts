@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkips, createTestEnvironment, DATABASES, type TestEnvironment } from './helpers/databases.ts';
 
@@ -136,6 +137,30 @@ describe.each(DATABASES)('the job queue on $name', (target) => {
     expect(await jobs.claim('anyone', 60_000, { only: [] })).toBeUndefined();
     for (const job of [downloading, again, next]) if (job) expect(await jobs.succeed(job)).toBe(true);
   });
+
+  it.skipIf(target.skipReason || target.name !== 'postgres')(
+    "takes another project's job when every ready job of the fairest one is held by a claim under way",
+    async () => {
+      const { jobs, db } = env.container;
+      const at = (secondsAgo: number) => ({ runAt: new Date(Date.now() - secondsAgo * 1000) });
+      const a = [
+        await jobs.enqueue(db.kysely, 'test.held', {}, { projectId: 'proj_A', ...at(30) }),
+        await jobs.enqueue(db.kysely, 'test.held', {}, { projectId: 'proj_A', ...at(29) }),
+      ];
+      const b = await jobs.enqueue(db.kysely, 'test.held', {}, { projectId: 'proj_B', ...at(20) });
+      const first = await jobs.claim('w1', 60_000);
+      expect(first?.id).toBe(a[0]);
+      // B is the fairest (none running), but another worker's claim holds its only job's row.
+      const second = await db.kysely.transaction().execute(async (trx) => {
+        await sql`select id from jobs where id = ${b} for update`.execute(trx);
+        return jobs.claim('w2', 60_000);
+      });
+      expect(second?.id).toBe(a[1]);
+      const third = await jobs.claim('w3', 60_000);
+      expect(third?.id).toBe(b);
+      for (const job of [first, second, third]) if (job) expect(await jobs.succeed(job)).toBe(true);
+    },
+  );
 
   const row = (id: string) =>
     env.container.db.kysely

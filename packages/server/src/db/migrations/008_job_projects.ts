@@ -12,6 +12,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('jobs')
     .addColumn('project_id', 'text', (c) => c.notNull().defaultTo(''))
     .execute();
+  // A claim takes the chosen project's oldest ready job.
+  await db.schema.createIndex('jobs_project_ready').on('jobs').columns(['project_id', 'status', 'run_at']).execute();
   await db
     .updateTable('jobs')
     .set({ project_id: sql`coalesce((select u.project_id from uploads u where u.job_id = jobs.id), '')` })
