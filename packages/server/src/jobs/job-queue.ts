@@ -63,9 +63,8 @@ const toJob = (row: JobsTable, exhausted: boolean): Job => ({
 /**
  * The jobs table as a queue. A claim takes a ready job — of the project with the fewest jobs
  * running, the oldest first — or one whose lease has run out (its worker died), and leases it
- * to one worker. On PostgreSQL the claim skips rows
- * other workers hold (SKIP LOCKED), so any number of workers share the queue; SQLite has a
- * single writer, which gives the same guarantee.
+ * to one worker. On PostgreSQL the claim skips rows other workers hold (SKIP LOCKED), so any
+ * number of workers share the queue; SQLite has a single writer, which gives the same guarantee.
  *
  * Each claim writes a fresh fencing token, and the job's later writes (renew, succeed, retry,
  * bury) apply only while the row still carries it: a worker whose lease was taken over cannot
@@ -127,14 +126,14 @@ export class JobQueue {
    * One statement, so that two workers never take the same job: on PostgreSQL candidate rows are
    * locked (others skip them), on SQLite the single writer runs the statement alone.
    *
-   * The fair pick comes in two steps: first the project (ready jobs grouped by project, so the
-   * cost follows the number of projects waiting, not of jobs: joining the running counts to
-   * every waiting job sorted 5,000 rows per claim), then that project's oldest ready job. When
-   * other workers hold every ready job of that project at this very moment, the oldest ready
-   * job of any project is taken instead (the second operand of `coalesce`, evaluated only then),
-   * so a claim never comes back empty while a job is free. Under concurrent claims the running
-   * counts are each claim's snapshot: the fair order is best effort between claims made at the
-   * same instant; that a job goes to one worker is exact.
+   * The fair pick comes in two steps: first the project (the ready jobs read once and grouped
+   * by project, the running counts joined to one row per project: joined to every waiting job,
+   * PostgreSQL without statistics looped 93 ms per claim over a 10,000-job backlog), then that
+   * project's oldest ready job. When other workers hold every ready job of that project at this
+   * very moment, the oldest ready job of any project is taken instead (the second operand of
+   * `coalesce`, evaluated only then), so a claim never comes back empty while a job is free.
+   * Under concurrent claims the running counts are each claim's snapshot: the fair order is best
+   * effort between claims made at the same instant; that a job goes to one worker is exact.
    */
   async #claimReady(workerId: string, leaseMs: number, types: JobTypes | undefined): Promise<Job | undefined> {
     const now = new Date();

@@ -85,9 +85,9 @@ function poolsOf(options: RunnerOptions): Pool[] {
  * own job types, into its own slots (and the queue serves, among those, the project with the
  * fewest running jobs first). Each running job's lease is renewed while it runs
  * (jobs/lease.ts); a job whose process dies is taken over by any runner once its lease runs
- * out, and counts an attempt. Failures are retried with exponential backoff
- * until the job's last attempt. Database errors never end the process: claims back off, and
- * an outcome that could not be recorded is left to the lease (the job is taken again).
+ * out, and counts an attempt. Failures are retried with exponential backoff until the job's
+ * last attempt. Database errors never end the process: claims back off, and an outcome that
+ * could not be recorded is left to the lease (the job is taken again).
  */
 export class JobRunner {
   readonly #queue: JobQueue;
