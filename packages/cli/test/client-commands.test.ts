@@ -79,7 +79,12 @@ for (const target of DATABASES) {
       expect(result.code).toBe(2);
       const [broken, picture] = JSON.parse(result.stdout);
       // The picture went up in the test before: its bytes are found by SHA-256, and nothing is sent.
-      expect(picture).toMatchObject({ file: 'folder/picture.png', kind: 'image', assetId: expect.stringMatching(/^asset_/), skipped: true });
+      expect(picture).toMatchObject({
+        file: 'folder/picture.png',
+        kind: 'image',
+        assetId: expect.stringMatching(/^asset_/),
+        skipped: true,
+      });
       expect(broken).toMatchObject({ file: 'broken.mp3', kind: 'audio', uploadId: expect.stringMatching(/^upload_/) });
       expect(broken.error.message).toMatch(/failed/);
       expect(result.stderr).toContain('uploaded folder/picture.png (195 B): already uploaded as asset_');

@@ -159,6 +159,8 @@ export interface JobsTable {
   locked_until: Timestamp | null;
   /** The fencing token of the current lease, new with every claim; writes of the job must name it. */
   lease_token: string | null;
+  /** The project the job works for ('' for none): claims serve the project with the fewest running jobs first. */
+  project_id: string;
   last_error: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

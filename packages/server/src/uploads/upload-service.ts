@@ -13,10 +13,19 @@ import { plainFileName } from './import/file-name.ts';
 import { parseCivitaiUrl, parseHuggingFaceName } from './import/hubs.ts';
 import { checkImportUrl } from './import/safe-request.ts';
 import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
-import { type PartLink, type PartLinker, PROCESS_UPLOAD_JOB, type Upload, type UploadProvider, type UploadSource } from './upload.ts';
+import {
+  DOWNLOAD_UPLOAD_JOB,
+  type PartLink,
+  type PartLinker,
+  PROCESS_UPLOAD_JOB,
+  type Upload,
+  type UploadProvider,
+  type UploadSource,
+} from './upload.ts';
 import { toUploadJob, type UploadJob } from './upload-job.ts';
 import { bareType, contentTypeFits, typesForKind, type UploadKind } from './upload-kinds.ts';
 import {
+  isTerminal,
   type JobStatus,
   jobStatus,
   type UploadStatus,
@@ -57,6 +66,13 @@ const ALREADY_COMPLETED = new Error('the upload was completed by another request
 export const displayName = (name: string) => plainFileName(name) ?? 'upload';
 
 const objectKey = (fileId: string) => `objects/${fileId.slice(-2)}/${fileId}`;
+
+/**
+ * The queue job that validates an import once its download (the job with the upload's public
+ * job id) is done. Derived rather than random, so it can be found from the upload; a multipart
+ * upload's validation job has the public id itself.
+ */
+export const validationJobId = (upload: Pick<Upload, 'jobId'>) => `${upload.jobId}.validate`;
 
 /**
  * The upload state machine: pending (parts arriving, or a download queued) → validating →
@@ -220,7 +236,8 @@ export class UploadService {
     const now = nowIso();
     const fallbackName = source === 'url' ? (new URL(reference).pathname.split('/').pop() ?? '') : reference;
     await this.#db.transaction().execute(async (trx) => {
-      const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id });
+      // The download has a job (and a pool of workers) of its own; it queues the validation when done.
+      const jobId = await this.#jobs.enqueue(trx, DOWNLOAD_UPLOAD_JOB, { uploadId: id }, { projectId: scope.projectId });
       await this.#repo.insert(trx, {
         id,
         project_id: scope.projectId,
@@ -531,7 +548,7 @@ export class UploadService {
           // Another holder (this one's lease ran out under load) finished first: keep its job only.
           if (!won) throw ALREADY_COMPLETED;
           // The queue job takes the upload's public job id, so the two are one job to everyone.
-          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId });
+          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId, projectId: upload.projectId });
           return true;
         })
         .catch((error: unknown) => {
@@ -613,7 +630,7 @@ export class UploadService {
     if (!(await this.#repo.objectIsRecorded(upload.storageKey))) await this.#storage.delete(upload.storageKey).catch(() => {});
   }
 
-  // The steps of the upload.process job (pipeline/process-upload.ts). Each is one named
+  // The steps of the upload.download and upload.process jobs (pipeline/). Each is one named
   // transition and says whether it happened; false means the upload moved on without this job.
 
   /** Any upload, whatever its project: the job knows it by id. */
@@ -632,12 +649,28 @@ export class UploadService {
   }
 
   /**
-   * The downloaded bytes are stored under the upload's key: on to validation. When the upload was
-   * aborted meanwhile, the object just stored is deleted here (the abort ran before it existed).
+   * The downloaded bytes are stored under the upload's key: on to validation, whose job is
+   * queued in the same transaction (so the upload is never `validating` without one). When the
+   * upload was aborted or failed meanwhile, the object just stored is deleted here (the abort
+   * ran before it existed); when another attempt already handed it on, that object is left alone.
    */
   async finishDownload(upload: Upload, fileSize: number): Promise<boolean> {
-    if (await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 })) return true;
-    await this.#dropBytes(upload);
+    const moved = await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 }, trx))) return false;
+      await this.#jobs.enqueue(
+        trx,
+        PROCESS_UPLOAD_JOB,
+        { uploadId: upload.id },
+        { id: validationJobId(upload), projectId: upload.projectId },
+      );
+      return true;
+    });
+    if (moved) {
+      this.#onQueued();
+      return true;
+    }
+    const now = await this.#repo.find(null, upload.id);
+    if (!now || isTerminal(now.status)) await this.#dropBytes(upload);
     return false;
   }
 
