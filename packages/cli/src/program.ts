@@ -5,6 +5,7 @@ import { registerCollectionsCommands } from './commands/collections.ts';
 import { registerFsckCommand } from './commands/fsck.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerProjectsCommands } from './commands/projects.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerUploadCommand } from './commands/upload.ts';
 import { registerUploadsCommands } from './commands/uploads.ts';
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIo): Command {
   registerUploadsCommands(program, io);
   registerJobsCommands(program, io);
   registerCollectionsCommands(program, io);
+  registerProjectsCommands(program, io);
   return program;
 }
 

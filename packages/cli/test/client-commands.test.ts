@@ -112,6 +112,14 @@ for (const target of DATABASES) {
       expect(noCredentials.stderr).toMatch(/No API credentials/);
     });
 
+    it("lists the key's team's projects", async () => {
+      const projects = parsed(await cli('projects', 'list', '--json'));
+      expect(projects).toEqual([expect.objectContaining({ id: expect.stringMatching(/^proj_/), name: expect.any(String) })]);
+      const listed = await cli('projects', 'list');
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +NAME +CREATED$/);
+      expect(listed.stdout).toContain(projects[0].id);
+    });
+
     it('lists, updates, downloads and deletes assets; manages collections and uploads', async () => {
       const uploaded = await cli('upload', 'folder/photo.jpg', '--json', '--no-progress');
       const [{ assetId }] = parsed(uploaded);

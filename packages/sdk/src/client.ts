@@ -3,6 +3,7 @@ import { Transport } from './core/transport.ts';
 import { Assets } from './resources/assets.ts';
 import { Collections } from './resources/collections.ts';
 import { Jobs } from './resources/jobs.ts';
+import { Projects } from './resources/projects.ts';
 import { Uploads } from './resources/uploads.ts';
 import type { Asset } from './types.ts';
 import type { UploadSource } from './upload/source.ts';
@@ -23,6 +24,7 @@ export class AssetdClient {
   readonly uploads: Uploads;
   readonly collections: Collections;
   readonly jobs: Jobs;
+  readonly projects: Projects;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions = {}) {
@@ -31,6 +33,7 @@ export class AssetdClient {
     this.uploads = new Uploads(this.#transport);
     this.collections = new Collections(this.#transport);
     this.jobs = new Jobs(this.#transport);
+    this.projects = new Projects(this.#transport);
   }
 
   /** The settings in force, after the environment filled in what the options left out. */

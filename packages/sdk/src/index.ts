@@ -24,6 +24,7 @@ export type { RequestOptions } from './core/transport.ts';
 export type { Assets } from './resources/assets.ts';
 export type { Collections } from './resources/collections.ts';
 export { FINAL_JOB_STATUSES, type Jobs, type JobWaitOptions } from './resources/jobs.ts';
+export type { Projects } from './resources/projects.ts';
 export type { Uploads, WaitOptions } from './resources/uploads.ts';
 export type * from './types.ts';
 export { extensionOf, type FileType, fileTypeFromName, KNOWN_EXTENSIONS } from './upload/kinds.ts';

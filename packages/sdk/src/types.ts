@@ -6,6 +6,7 @@
  */
 import type { Static } from 'typebox';
 import type { GetJobQuery, ListJobsQuery, toWireJob } from '../../server/src/http/scenario/jobs.ts';
+import type { toWireProject } from '../../server/src/http/scenario/projects.ts';
 import type {
   CollectionBody,
   CreateAssetJsonBody,
@@ -20,6 +21,8 @@ import type { toWireAsset, toWireCollection } from '../../server/src/http/scenar
 export type Asset = ReturnType<typeof toWireAsset>;
 /** A collection, as `GET /v1/collections/{id}` answers it. */
 export type Collection = ReturnType<typeof toWireCollection>;
+/** A project of the key's team (`GET /v1/projects`). */
+export type Project = ReturnType<typeof toWireProject>;
 /** An upload, as `GET /v1/uploads/{id}` answers it (with `parts` when just created). */
 export type Upload = ReturnType<typeof toWireUpload>;
 export type UploadStatus = Upload['status'];

@@ -16,6 +16,7 @@ import { registerNulGuard } from './http/plugins/nul-guard.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
 import { registerJobRoutes } from './http/scenario/jobs.ts';
+import { registerProjectRoutes } from './http/scenario/projects.ts';
 import { registerUploadRoutes } from './http/scenario/uploads.ts';
 import { registerToken360 } from './http/token360/plugin.ts';
 
@@ -100,6 +101,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   registerCollectionRoutes(app, c);
   registerUploadRoutes(app, c);
   registerJobRoutes(app, c);
+  registerProjectRoutes(app, c);
   await registerPartRoutes(app, c);
   if (c.config.token360Prefix) await registerToken360(app, c, c.config.token360Prefix);
   await registerDocs(app);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { footprint, uploadImage } from './helpers/assets.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
@@ -128,6 +129,50 @@ describe.each(DATABASES)('the asset library on $name', (target) => {
       payload: { assetIds: [grandchild.id] },
     });
     expect(await ids(`collectionId=${collection.id}`)).toEqual([grandchild.id]);
+  });
+
+  it.skipIf(target.skipReason)('searches names for a substring, ignoring case, with % and _ taken literally', async () => {
+    const key = await server.container.keys.create({ team: server.key.teamId, project: 'search' });
+    const names = ['Hero_Sword.png', 'hero shield.png', 'Villain.png', '100% done.png', 'heroXsword.png'];
+    const ids = new Map<string, string>();
+    for (const [i, name] of names.entries()) ids.set(name, (await uploadImage(server, await uniquePng(900 + i), { name }, { key })).id);
+    const found = async (search: string, extra = '') =>
+      (await list(`search=${encodeURIComponent(search)}${extra}`, key)).assets
+        .map((a) => (a as unknown as { metadata: { name: string } }).metadata.name)
+        .sort();
+    expect(await found('HERO')).toEqual(['Hero_Sword.png', 'hero shield.png', 'heroXsword.png'].sort());
+    expect(await found('o_s')).toEqual(['Hero_Sword.png']);
+    expect(await found('0%')).toEqual(['100% done.png']);
+    expect(await found('nothing like it')).toEqual([]);
+    // It pages on the same cursor as any listing, and combines with the other filters.
+    const paged = await listAll('pageSize=1&search=hero', key);
+    expect(paged).toHaveLength(3);
+    expect(await found('hero', '&sortDirection=asc&kind=image')).toHaveLength(3);
+    const tooLong = await request('GET', `/v1/assets?search=${'x'.repeat(201)}`, undefined, key);
+    expect(tooLong.statusCode).toBe(400);
+    if (target.name === 'postgres') {
+      // The trigram index exists, and the planner takes it for the search once scans are off the table.
+      const { kysely } = server.container.db;
+      await sql`set enable_seqscan = off`.execute(kysely);
+      const plan = await sql<{ 'QUERY PLAN': string }>`explain select id from assets where lower(name) like '%hero%'`.execute(kysely);
+      await sql`reset enable_seqscan`.execute(kysely);
+      expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('assets_name_trgm');
+    }
+  });
+
+  it.skipIf(target.skipReason)("lists the key's team's projects, and nothing of other teams", async () => {
+    const team = await server.container.keys.create({ team: 'projects-team', project: 'first' });
+    await server.container.keys.create({ team: team.teamId, project: 'second' });
+    await server.container.keys.create({ team: 'another-team', project: 'theirs' });
+    const response = await request('GET', '/v1/projects', undefined, team);
+    expect(response.statusCode, response.body).toBe(200);
+    const { projects } = json(response) as { projects: Array<{ id: string; name: string; createdAt: string }> };
+    expect(projects.map((project) => project.name).sort()).toEqual(['first', 'second']);
+    expect(projects).toContainEqual({ id: team.projectId, name: 'first', createdAt: expect.any(String) });
+    // Any of them is a projectId the key may act in.
+    const second = projects.find((project) => project.name === 'second')?.id ?? '';
+    expect((await request('GET', `/v1/assets?projectId=${second}`, undefined, team)).statusCode).toBe(200);
+    expect((await server.app.inject({ method: 'GET', url: '/v1/projects' })).statusCode).toBe(401);
   });
 
   it.skipIf(target.skipReason)('validates pageSize and the pagination token', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { AssetsTable, Database } from '../db/schema.ts';
 import type { FileRef } from '../files/file-store.ts';
 import type { Asset, AssetKind, AssetListQuery, Privacy } from './asset.ts';
@@ -189,6 +189,12 @@ export class AssetRepository {
       q = q.where((eb) =>
         eb.exists(eb.selectFrom('files').select('files.id').whereRef('files.id', '=', 'assets.file_id').where('files.sha256', '=', sha256)),
       );
+    }
+    if (query.search) {
+      // lower(name) LIKE '%…%': PostgreSQL answers it from the trigram index on lower(name)
+      // (migration 011), SQLite by a scan of the project's rows. The text's own % and _ are literal.
+      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      q = q.where(sql<boolean>`lower(assets.name) like ${pattern} escape '\\'`);
     }
     if (query.collectionId) {
       const collectionId = query.collectionId;

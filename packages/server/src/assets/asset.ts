@@ -76,6 +76,8 @@ export interface AssetListQuery {
   readonly privacy?: Privacy;
   /** Only assets whose bytes have this SHA-256 (lower-case hex): to skip files already uploaded. */
   readonly sha256?: string;
+  /** Only assets whose name contains this text, ignoring case. */
+  readonly search?: string;
 }
 
 export interface AssetPage {

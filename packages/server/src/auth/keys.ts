@@ -23,6 +23,13 @@ export interface KeyInfo {
   readonly revokedAt: string | null;
 }
 
+/** A project of a team, as clients list it to choose one. */
+export interface ProjectInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
 export interface CreatedKey extends KeyInfo {
   /** Shown once; only its hash is stored. */
   readonly secret: string;
@@ -217,6 +224,18 @@ export class KeyService {
       .where('revoked_at', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.count);
+  }
+
+  /** The team's projects, oldest first: what a key may pass as `projectId`. */
+  async listProjects(principal: Principal): Promise<ProjectInfo[]> {
+    const rows = await this.#db
+      .selectFrom('projects')
+      .select(['id', 'name', 'created_at'])
+      .where('team_id', '=', principal.teamId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
   }
 
   /** The project a request works in: `projectId` if given (it must be the team's), else the key's default. */

@@ -9,6 +9,7 @@ import * as jobLeases from './migrations/006_job_leases.ts';
 import * as uploadJobsAndGroups from './migrations/007_upload_jobs_and_groups.ts';
 import * as jobProjects from './migrations/008_job_projects.ts';
 import * as idempotencyKeys from './migrations/010_idempotency_keys.ts';
+import * as assetNameSearch from './migrations/011_asset_name_search.ts';
 import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_upload_jobs_and_groups': uploadJobsAndGroups,
   '008_job_projects': jobProjects,
   '010_idempotency_keys': idempotencyKeys,
+  '011_asset_name_search': assetNameSearch,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

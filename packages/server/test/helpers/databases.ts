@@ -155,6 +155,11 @@ export async function createTestEnvironment(
     schema = `t_${randomToken(12).toLowerCase()}`;
     const client = new pg.Client({ connectionString: target.url });
     await client.connect();
+    // pg_trgm (migration 011) is one per database: made in public here, else the first suite's
+    // migration would make it in its own schema, and dropping that schema would drop it for all.
+    await client.query('create extension if not exists pg_trgm with schema public').catch((error: { code?: string }) => {
+      if (error.code !== '23505') throw error;
+    });
     await client.query(`create schema ${schema}`);
     await client.end();
   }

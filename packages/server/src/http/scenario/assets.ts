@@ -101,6 +101,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
         tags: splitTags(q.tags),
         privacy: q.privacy,
         sha256: q.sha256?.toLowerCase(),
+        search: q.search?.trim() || undefined,
       };
       // The public token sees public assets only, whatever was asked.
       const scope = request.scope;

@@ -44,6 +44,13 @@ export const ListAssetsQuery = Type.Object({
     Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20, description: 'Comma-separated or repeated; assets with all of them' }),
   ),
   privacy: Type.Optional(StringEnum(PRIVACIES, { description: 'public lists the public assets of every team' })),
+  search: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Only assets whose name contains this text, ignoring case (beyond the spec)',
+    }),
+  ),
   sha256: Type.Optional(
     Type.String({
       pattern: '^[0-9a-fA-F]{64}$',
