@@ -19,6 +19,7 @@ import { registerJobRoutes } from './http/scenario/jobs.ts';
 import { registerProjectRoutes } from './http/scenario/projects.ts';
 import { registerUploadRoutes } from './http/scenario/uploads.ts';
 import { registerToken360 } from './http/token360/plugin.ts';
+import { loadWebApp } from './http/web-app.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -90,7 +91,12 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     },
   });
 
-  registerErrorHandler(app);
+  // The server's own path prefixes: a missing route under them is the API's 404, never the web app.
+  const reserved = ['/v1', '/files', '/docs', '/openapi.json', '/healthz', '/readyz', '/uploads', c.config.token360Prefix ?? ''].filter(
+    Boolean,
+  );
+  const web = c.config.webDir ? await loadWebApp(c.config.webDir, reserved, app.log) : undefined;
+  registerErrorHandler(app, web ? { notFound: web.fallback } : {});
   // Before authentication, which reads the project from the query.
   registerNulGuard(app);
   registerAuth(app, c.keys);
@@ -105,6 +111,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   await registerPartRoutes(app, c);
   if (c.config.token360Prefix) await registerToken360(app, c, c.config.token360Prefix);
   await registerDocs(app);
+  await web?.register(app);
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

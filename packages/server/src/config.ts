@@ -63,6 +63,8 @@ export interface Config {
   readonly maxFormUploadBytes: number;
   /** Where the token360 dialect is served (`/token360`), or null when it is turned off. */
   readonly token360Prefix: string | null;
+  /** The built web library (packages/web/dist) served at `/`, or null when it is turned off. */
+  readonly webDir: string | null;
   readonly logLevel: string;
   /**
    * Origins whose pages may call the API from a browser: '*' (any: credentials are headers,
@@ -165,6 +167,12 @@ function corsOrigins(value: string | undefined): '*' | readonly string[] {
   const bad = origins.find((origin) => !/^https?:\/\/[^/\s]+$/.test(origin));
   if (bad) throw new ConfigError(`ASSETD_CORS_ORIGINS must be *, none, or origins such as https://app.example.com; got "${bad}"`);
   return Object.freeze(origins);
+}
+
+/** The web library's built files: the folder named, none for `off`, else the web package's build beside this one. */
+function webDir(value: string | undefined): string | null {
+  if (value === 'off') return null;
+  return path.resolve(value ?? path.join(import.meta.dirname, '..', '..', 'web', 'dist'));
 }
 
 function ffmpegSetting(value: string | undefined): string | false | undefined {
@@ -282,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
     ffmpeg: ffmpegSetting(text(env, 'ASSETD_FFMPEG_PATH')),
     maxFormUploadBytes: integer(env, 'ASSETD_MAX_FORM_UPLOAD_BYTES', 512 * 1024 ** 2, 1, Number.MAX_SAFE_INTEGER),
     token360Prefix: routePrefix(env, 'ASSETD_TOKEN360_PREFIX', '/token360'),
+    webDir: webDir(text(env, 'ASSETD_WEB_DIR')),
     logLevel,
     corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
     allowedHosts: Object.freeze(

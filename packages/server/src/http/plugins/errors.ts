@@ -91,7 +91,12 @@ export function logFailure(request: FastifyRequest, error: AppError, raw: unknow
   else request.log.info({ code: error.code, status: error.status }, error.message);
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+export interface ErrorHandlerOptions {
+  /** Given a missing route first; true when it answered (the web library's own client-side routes). */
+  readonly notFound?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+}
+
+export function registerErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const error = toAppError(raw, request);
     logFailure(request, error, raw);
@@ -107,6 +112,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(error.status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (options.notFound?.(request, reply)) return reply;
     const body: ErrorBody = {
       code: 'NOT_FOUND',
       message: `Route ${request.method} ${request.url.split('?')[0]} does not exist`,
