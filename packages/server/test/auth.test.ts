@@ -39,6 +39,16 @@ describe.each(DATABASES)('authentication and tenancy on $name', (target) => {
       expect(json(response).code).toBe('UNAUTHORIZED');
       expect(response.headers['www-authenticate']).toContain('Basic');
     }
+    // A page's script is told 401 without the challenge that would open the browser's login dialog.
+    const fromPage = await server.app.inject({
+      method: 'GET',
+      url: '/v1/assets',
+      headers: { 'sec-fetch-mode': 'cors', authorization: 'Bearer wrong' },
+    });
+    expect(fromPage.statusCode).toBe(401);
+    expect(fromPage.headers['www-authenticate']).toBeUndefined();
+    const navigated = await server.app.inject({ method: 'GET', url: '/v1/assets', headers: { 'sec-fetch-mode': 'navigate' } });
+    expect(navigated.headers['www-authenticate']).toContain('Basic');
   });
 
   it.skipIf(target.skipReason)('refuses a revoked key', async () => {

@@ -1,3 +1,4 @@
+import { openPath } from '#open-path';
 import { AssetdError } from '../core/errors.ts';
 
 /**
@@ -51,32 +52,6 @@ function bytesSource(bytes: Uint8Array): ByteSource {
     seekable: true,
     read: async (start, end) => bytes.subarray(start, end),
     close: async () => {},
-  };
-}
-
-/** A file on disk, read by range so parts can be sent in parallel without holding the file in memory. */
-async function openPath(filePath: string): Promise<ByteSource> {
-  // Loaded only here, so the SDK still runs in browsers, where paths mean nothing.
-  const { open } = await import('node:fs/promises');
-  const { basename } = await import('node:path');
-  const handle = await open(filePath, 'r');
-  const { size } = await handle.stat();
-  return {
-    size,
-    name: basename(filePath),
-    type: undefined,
-    seekable: true,
-    async read(start, end) {
-      const buffer = new Uint8Array(end - start);
-      let filled = 0;
-      while (filled < buffer.byteLength) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, start + filled);
-        if (bytesRead === 0) throw new AssetdError(`${filePath} is shorter than when it was opened (${size} bytes): was it changed?`);
-        filled += bytesRead;
-      }
-      return buffer;
-    },
-    close: () => handle.close(),
   };
 }
 

@@ -102,7 +102,10 @@ export function registerErrorHandler(app: FastifyInstance, options: ErrorHandler
     logFailure(request, error, raw);
     const body: ErrorBody = { code: error.code, message: error.message, requestId: request.id };
     if (error.details) body.details = error.details;
-    if (error.status === 401) reply.header('www-authenticate', 'Basic realm="assetd"');
+    // A page's own fetch (Sec-Fetch-Mode cors or same-origin) is not challenged: browsers answer a
+    // Basic challenge with their login dialog, over the page that asked (the web library's sign-in).
+    const fromScript = (request.headers['sec-fetch-mode'] ?? 'navigate') !== 'navigate';
+    if (error.status === 401 && !fromScript) reply.header('www-authenticate', 'Basic realm="assetd"');
     // A conflict or an outage that passes by itself (a completion in progress, the database
     // coming back): the client is told when to retry.
     if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));

@@ -1,0 +1,122 @@
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { DATABASES } from '../../server/test/helpers/databases.ts';
+import { startTestServer, type TestServer } from '../../server/test/helpers/http.ts';
+import { listen } from '../../server/test/helpers/listen.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB_ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Why the browser tests cannot run here, if they cannot (never allowed under CI=true). */
+export async function chromiumMissing(): Promise<string | undefined> {
+  try {
+    await access(CHROMIUM);
+    return undefined;
+  } catch {
+    const reason = `Chromium not found at ${CHROMIUM}: the web library's browser tests are skipped (apt-get install chromium, or set CHROMIUM_PATH)`;
+    if (process.env.CI === 'true') throw new Error(`${reason} — not allowed under CI=true`);
+    console.warn(reason);
+    return reason;
+  }
+}
+
+/** The SQLite target: the browser drives the same API on either database, which the server's suites cover. */
+export const SQLITE = DATABASES.filter((target) => target.name === 'sqlite');
+
+export interface WebFixture {
+  readonly server: TestServer;
+  readonly baseURL: string;
+  readonly browser: Browser;
+  /** Where screenshots go (the test run's temp folder, never committed). */
+  readonly shots: string;
+  /** A fresh page that fails the test on a CSP violation or an uncaught error, and records every dialog. */
+  page(): Promise<{ page: Page; problems: string[]; dialogs: string[] }>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The app built from source into a temp folder, served by a real assetd on a loopback port, and
+ * Debian's Chromium with nothing that reaches the network by itself.
+ */
+export async function startWebFixture(env: Record<string, string> = {}): Promise<WebFixture> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-web-test-'));
+  const dist = path.join(dir, 'dist');
+  const shots = path.join(dir, 'screenshots');
+  await mkdir(shots);
+  await build({ root: WEB_ROOT, logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
+  const target = SQLITE[0];
+  if (!target) throw new Error('no SQLite target');
+  const server = await startTestServer(target, { ASSETD_WEB_DIR: dist, ...env }, { jobs: true });
+  const baseURL = await listen(server);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  console.log(`web library screenshots: ${shots}`);
+  return {
+    server,
+    baseURL,
+    browser,
+    shots,
+    async page() {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      const dialogs: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) problems.push(message.text());
+      });
+      page.on('dialog', (dialog) => dialogs.push(`${dialog.type()}: ${dialog.message()}`));
+      return { page, problems, dialogs };
+    },
+    async dispose() {
+      await browser.close();
+      await server.dispose();
+      // The screenshots stay for a reviewer; the built app goes.
+      await rm(dist, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, baseURL: string, key: { id: string; secret: string }): Promise<void> {
+  await page.goto(`${baseURL}/`);
+  await page.getByLabel('API key').fill(key.id);
+  await page.getByLabel('API secret').fill(key.secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Collections' }).waitFor();
+}
+
+/** Drops files on the page through a synthetic DataTransfer, as a drag from the desktop would. */
+export async function dropFiles(page: Page, files: ReadonlyArray<{ name: string; type: string; bytes: Buffer }>): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    (list) => {
+      // The page's DataTransfer (this project's types are Node's, without the DOM's).
+      const { DataTransfer: Transfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+      const data = new Transfer();
+      for (const file of list) {
+        const bytes = Uint8Array.from(atob(file.base64), (char) => char.charCodeAt(0));
+        data.items.add(new File([bytes], file.name, { type: file.type }));
+      }
+      return data;
+    },
+    files.map((file) => ({ name: file.name, type: file.type, base64: file.bytes.toString('base64') })),
+  );
+  const target = page.locator('.layout');
+  await target.dispatchEvent('dragenter', { dataTransfer: transfer });
+  await target.dispatchEvent('dragover', { dataTransfer: transfer });
+  await target.dispatchEvent('drop', { dataTransfer: transfer });
+  await transfer.dispose();
+}

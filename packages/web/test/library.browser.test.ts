@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { makeImage } from '../../server/test/helpers/images.ts';
+import { makeWav } from '../../server/test/helpers/media.ts';
+import { chromiumMissing, dropFiles, SQLITE, signIn, startWebFixture, type WebFixture } from './helpers.ts';
+
+const missing = await chromiumMissing();
+const MEDIA = path.resolve(import.meta.dirname, '../../server/test/spec-examples/media');
+
+describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', () => {
+  let web: WebFixture;
+  beforeAll(async () => {
+    web = await startWebFixture();
+  }, 180_000);
+  afterAll(async () => web?.dispose());
+
+  it('signs in, takes three dropped files, renames, tags, filters, collects, deletes and signs out', { timeout: 180_000 }, async () => {
+    const { page, problems, dialogs } = await web.page();
+    onTestFailed(async () => {
+      await page.screenshot({ path: path.join(web.shots, 'failure.png') });
+      console.log('on failure:', problems, dialogs, await page.locator('body').innerText());
+    });
+    // The app's own prompts and confirmations are answered as a person would.
+    page.on(
+      'dialog',
+      (dialog) =>
+        void (dialog.type() === 'prompt' ? dialog.accept('Moodboard') : dialog.type() === 'confirm' ? dialog.accept() : dialog.dismiss()),
+    );
+
+    // A wrong secret is refused with a clear message, and nothing is stored.
+    await page.goto(`${web.baseURL}/`);
+    await page.getByLabel('API key').fill(web.server.key.id);
+    await page.getByLabel('API secret').fill('sk_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
+
+    await signIn(page, web.baseURL, web.server.key);
+    await page.getByText('The library is empty').waitFor();
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
+    // The secret is kept in the tab, never in the address.
+    expect(page.url()).not.toContain(web.server.key.secret);
+
+    await dropFiles(page, [
+      { name: 'picture.png', type: 'image/png', bytes: await makeImage('png', 320, 200, { seed: 77 }) },
+      { name: 'voice.wav', type: 'audio/wav', bytes: makeWav(300_000, 5) },
+      { name: 'model.glb', type: 'model/gltf-binary', bytes: await readFile(path.join(MEDIA, 'model.glb')) },
+    ]);
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+    await uploads.getByText('Uploads: 3 of 3 imported').waitFor({ timeout: 90_000 });
+    await page.locator('.card').nth(2).waitFor();
+    expect(await page.locator('.card').count()).toBe(3);
+    // The image's thumbnail has loaded (its bytes came through a signed link of this origin).
+    const thumbnail = page.locator('.card[aria-label="picture.png"] img');
+    await expect
+      .poll(() =>
+        thumbnail.evaluate((element) => {
+          const image = element as unknown as { complete: boolean; naturalWidth: number };
+          return image.complete && image.naturalWidth > 0;
+        }),
+      )
+      .toBe(true);
+    await page.screenshot({ path: path.join(web.shots, 'library.png') });
+    await uploads.screenshot({ path: path.join(web.shots, 'upload-panel.png') });
+
+    // Open the image; the URL names it, so it can be bookmarked.
+    await page.locator('.card[aria-label="picture.png"]').click();
+    const detail = page.getByRole('dialog');
+    await detail.getByRole('heading', { name: 'picture.png' }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/assets\/asset_/);
+    await page.screenshot({ path: path.join(web.shots, 'detail.png') });
+
+    // Rename it, and tag it.
+    await detail.getByRole('button', { name: 'Rename' }).click();
+    await detail.getByLabel('Name').fill('hero.png');
+    await detail.getByRole('button', { name: 'Save' }).click();
+    await detail.getByRole('heading', { name: 'hero.png' }).waitFor();
+    await detail.getByLabel('Add a tag').fill('favourite');
+    await detail.getByLabel('Add a tag').press('Enter');
+    await detail.getByRole('button', { name: 'Show assets tagged favourite' }).waitFor();
+
+    // Filter by the tag: one asset, and the URL says so.
+    await detail.getByRole('button', { name: 'Show assets tagged favourite' }).click();
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.getAll('tag')).toEqual(['favourite']);
+    expect(await page.locator('.card').first().getAttribute('aria-label')).toBe('hero.png');
+    // Back: the whole library again.
+    await page.goBack();
+    await page.goBack();
+    await expect.poll(() => page.locator('.card').count()).toBe(3);
+
+    // Select two (click, then ctrl-click) and put them in a new collection.
+    await page.keyboard.press('Escape');
+    await page.locator('.card[aria-label="hero.png"] input[type=checkbox]').check();
+    await page.locator('.card[aria-label="voice.wav"]').click({ modifiers: ['Control'] });
+    const selection = page.getByRole('region', { name: 'Selected assets' });
+    await selection.getByText('2 selected').waitFor();
+    await selection.getByLabel('Collection for the selected assets').selectOption('__new');
+    await selection.getByRole('button', { name: 'Add to collection' }).click();
+    const sidebar = page.getByRole('navigation', { name: 'Collections' });
+    // The sidebar's count follows.
+    await sidebar.getByRole('button', { name: 'Moodboard 2 assets' }).waitFor();
+    await sidebar.getByRole('button', { name: 'Moodboard 2 assets' }).click();
+    await expect.poll(() => page.locator('.card').count()).toBe(2);
+
+    // Delete one from the keyboard: focus the grid, move to it, Delete asks, then it is gone.
+    await page.getByRole('button', { name: 'All assets' }).click();
+    await expect.poll(() => page.locator('.card').count()).toBe(3);
+    await page.getByRole('grid').focus();
+    await page.keyboard.press('Home');
+    const first = await page.locator('.card').first().getAttribute('aria-label');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.locator('.card').count()).toBe(2);
+    expect(await page.locator('.card').evaluateAll((cards) => cards.map((card) => card.getAttribute('aria-label')))).not.toContain(first);
+    expect(dialogs.filter((dialog) => dialog.startsWith('confirm'))).toHaveLength(1);
+    await page.screenshot({ path: path.join(web.shots, 'library-after.png') });
+
+    // Sign out: back to the form, nothing left in either storage.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('renders names and tags as text: an SVG named like markup runs nothing', { timeout: 120_000 }, async () => {
+    const name = '<img src=x onerror=alert(1)>';
+    const client = new (await import('@assetd/sdk')).AssetdClient({
+      baseURL: web.baseURL,
+      apiKey: web.server.key.id,
+      apiSecret: web.server.key.secret,
+    });
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" onload="alert(2)"><script>alert(3)</script><rect width="40" height="40" fill="red"/></svg>',
+    );
+    const asset = await client.upload(new Blob([svg], { type: 'image/svg+xml' }), { name: 'x.svg' });
+    await client.assets.update(asset.id, { name, tags: ['<script>alert(4)</script>'] });
+
+    const { page, problems, dialogs } = await web.page();
+    await page.addInitScript(() => {
+      // Anything that runs would have to call one of these.
+      (globalThis as { alerted?: number }).alerted = 0;
+    });
+    await signIn(page, web.baseURL, web.server.key);
+    const card = page.locator(`.card[data-asset-id="${asset.id}"]`);
+    await card.waitFor();
+    expect(await card.locator('.card-name').textContent()).toBe(name);
+    await card.click();
+    await page.getByRole('dialog').getByRole('heading', { name }).waitFor();
+    await page.getByRole('dialog').getByText('#<script>alert(4)</script>').waitFor();
+    // Give anything injected a moment to fire.
+    await page.waitForTimeout(500);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.locator('.layout script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.screenshot({ path: path.join(web.shots, 'xss.png') });
+    await page.context().close();
+  });
+});
