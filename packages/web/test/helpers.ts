@@ -120,3 +120,53 @@ export async function dropFiles(page: Page, files: ReadonlyArray<{ name: string;
   await target.dispatchEvent('drop', { dataTransfer: transfer });
   await transfer.dispose();
 }
+
+/**
+ * Drops a PCM WAV of about `bytes` bytes made inside the page, so a large file never crosses
+ * the DevTools connection.
+ */
+export async function dropGeneratedWav(page: Page, name: string, bytes: number, seed: number): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ({ name, bytes, seed }) => {
+      const dataSize = Math.max(2, bytes - 44) & ~1;
+      const buffer = new ArrayBuffer(44 + dataSize);
+      const view = new DataView(buffer);
+      const text = (at: number, value: string) => {
+        for (let i = 0; i < value.length; i++) view.setUint8(at + i, value.charCodeAt(i));
+      };
+      text(0, 'RIFF');
+      view.setUint32(4, 36 + dataSize, true);
+      text(8, 'WAVE');
+      text(12, 'fmt ');
+      view.setUint32(16, 16, true);
+      view.setUint16(20, 1, true);
+      view.setUint16(22, 1, true);
+      view.setUint32(24, 44_100, true);
+      view.setUint32(28, 88_200, true);
+      view.setUint16(32, 2, true);
+      view.setUint16(34, 16, true);
+      text(36, 'data');
+      view.setUint32(40, dataSize, true);
+      const samples = new Int16Array(buffer, 44, dataSize / 2);
+      for (let i = 0; i < samples.length; i++) samples[i] = ((i * seed) % 2000) - 1000;
+      const { DataTransfer: Transfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+      const data = new Transfer();
+      data.items.add(new File([new Uint8Array(buffer)], name, { type: 'audio/wav' }));
+      return data;
+    },
+    { name, bytes, seed },
+  );
+  const target = page.locator('.layout');
+  await target.dispatchEvent('dragover', { dataTransfer: transfer });
+  await target.dispatchEvent('drop', { dataTransfer: transfer });
+  await transfer.dispose();
+}
+
+/** The bytes the upload panel says it has sent of one file, and the row's state. */
+export async function uploadRow(page: Page, name: string): Promise<{ loaded: number; state: string }> {
+  const row = page.locator(`.upload-row[data-upload-name="${name}"]`);
+  return row.evaluate((element) => {
+    const progress = element.querySelector('progress') as unknown as { value: number };
+    return { loaded: progress.value, state: /state-(\w+)/.exec(element.className)?.[1] ?? '' };
+  });
+}
