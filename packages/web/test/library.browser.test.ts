@@ -35,6 +35,7 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
 
+    await web.server.container.keys.create({ team: web.server.key.teamId, project: 'second' });
     await signIn(page, web.baseURL, web.server.key);
     await page.getByText('The library is empty').waitFor();
     expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
@@ -115,9 +116,30 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     expect(dialogs.filter((dialog) => dialog.startsWith('confirm'))).toHaveLength(1);
     await page.screenshot({ path: path.join(web.shots, 'library-after.png') });
 
+    // Another project of the team: the switcher lists it, and its library is its own.
+    await page.getByLabel('Project').selectOption({ label: 'second' });
+    await page.getByText('The library is empty').waitFor();
+    await page.getByLabel('Project').selectOption({ label: 'main' });
+    await expect.poll(() => page.locator('.card').count()).toBe(2);
+
     // Sign out: back to the form, nothing left in either storage.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('goes back to sign in, saying why, when the key is revoked mid-session', { timeout: 60_000 }, async () => {
+    const key = await web.server.container.keys.create({ team: web.server.key.teamId, project: 'main' });
+    const { page, problems } = await web.page();
+    await signIn(page, web.baseURL, key);
+    await web.server.container.keys.revoke(key.id);
+    // The page is looked at again: the library refetches, and the API refuses the key.
+    await page.evaluate(() =>
+      (globalThis as unknown as { document: { dispatchEvent(event: Event): void } }).document.dispatchEvent(new Event('visibilitychange')),
+    );
+    await page.getByText('Your API key no longer works').waitFor();
     expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
     expect(problems).toEqual([]);
     await page.context().close();

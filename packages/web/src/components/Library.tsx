@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { flatten, useAssetPages, useClient, useRefresh } from '../api.ts';
+import { useServerReachable } from '../connection.ts';
 import { type Filters, type Route, useRoute } from '../route.ts';
 import { droppedFiles, type PickedFile } from '../uploads/dropped-files.ts';
 import { UploadQueue } from '../uploads/upload-queue.ts';
@@ -22,6 +23,7 @@ export function Library(props: { projectId: string | undefined; onProject: (proj
   const assets = useMemo(() => flatten(pages.data), [pages.data]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [dragging, setDragging] = useState(false);
+  const reachable = useServerReachable();
 
   // One queue per session; imported assets appear in the grid without a reload.
   const imported = useRef(refresh);
@@ -85,7 +87,23 @@ export function Library(props: { projectId: string | undefined; onProject: (proj
       />
       <Sidebar filters={route.filters} onFilters={setFilters} />
       <main className="content" aria-label="Assets">
+        {(!reachable || uploads.some((item) => item.state === 'waiting')) && (
+          <p className="banner" role="alert">
+            The server cannot be reached. Trying again; uploads carry on when it is back.
+          </p>
+        )}
         <FilterBar filters={route.filters} onFilters={setFilters} />
+        {assets.length > 0 && (
+          <div className="grid-toolbar">
+            <span className="muted small" aria-live="polite">
+              {assets.length}
+              {pages.hasNextPage ? '+' : ''} assets
+            </span>
+            <button type="button" className="link" onClick={() => setSelected(new Set(assets.map((asset) => asset.id)))}>
+              Select all
+            </button>
+          </div>
+        )}
         {selected.size > 0 && <SelectionBar selected={selected} onClear={() => setSelected(new Set())} />}
         <Grid
           assets={assets}
