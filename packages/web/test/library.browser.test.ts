@@ -28,6 +28,10 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
         void (dialog.type() === 'prompt' ? dialog.accept('Moodboard') : dialog.type() === 'confirm' ? dialog.accept() : dialog.dismiss()),
     );
 
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'script') scripts.push(request.url());
+    });
     // A wrong secret is refused with a clear message, and nothing is stored.
     await page.goto(`${web.baseURL}/`);
     await page.getByLabel('API key').fill(web.server.key.id);
@@ -90,8 +94,23 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     await page.goBack();
     await expect.poll(() => page.locator('.card').count()).toBe(3);
 
-    // Select two (click, then ctrl-click) and put them in a new collection.
+    // three.js comes only with the first 3D asset opened: Enter on the model's card opens it.
+    expect(scripts.some((url) => url.includes('Viewer3d'))).toBe(false);
+    await page.getByRole('grid').focus();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 3 && (await page.locator('.card.active').getAttribute('aria-label')) !== 'model.glb'; i++) {
+      await page.keyboard.press('ArrowRight');
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByRole('heading', { name: 'model.glb' }).waitFor();
+    await expect.poll(() => scripts.some((url) => url.includes('Viewer3d'))).toBe(true);
+    // A canvas, or (without WebGL in this Chromium) the model's render and a message.
+    await page.locator('.viewer3d canvas, .viewer3d [role=alert]').first().waitFor();
+    await page.screenshot({ path: path.join(web.shots, 'detail-3d.png') });
     await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    // Select two (click, then ctrl-click) and put them in a new collection.
     await page.locator('.card[aria-label="hero.png"] input[type=checkbox]').check();
     await page.locator('.card[aria-label="voice.wav"]').click({ modifiers: ['Control'] });
     const selection = page.getByRole('region', { name: 'Selected assets' });
