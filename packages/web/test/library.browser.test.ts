@@ -94,6 +94,13 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     await page.goBack();
     await expect.poll(() => page.locator('.card').count()).toBe(3);
 
+    // Search by name: the URL carries it too.
+    await page.getByLabel('Search by name').fill('HER');
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('HER');
+    await page.getByLabel('Search by name').fill('');
+    await expect.poll(() => page.locator('.card').count()).toBe(3);
+
     // three.js comes only with the first 3D asset opened: Enter on the model's card opens it.
     expect(scripts.some((url) => url.includes('Viewer3d'))).toBe(false);
     await page.getByRole('grid').focus();
@@ -134,6 +141,11 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     expect(await page.locator('.card').evaluateAll((cards) => cards.map((card) => card.getAttribute('aria-label')))).not.toContain(first);
     expect(dialogs.filter((dialog) => dialog.startsWith('confirm'))).toHaveLength(1);
     await page.screenshot({ path: path.join(web.shots, 'library-after.png') });
+    // Down to a tablet's width the page still works: the sidebar goes above the grid.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.getByRole('grid').waitFor();
+    await page.screenshot({ path: path.join(web.shots, 'library-tablet.png') });
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // Another project of the team: the switcher lists it, and its library is its own.
     await page.getByLabel('Project').selectOption({ label: 'second' });

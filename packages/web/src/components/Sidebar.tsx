@@ -59,7 +59,7 @@ export function Sidebar(props: { filters: Filters; onFilters: (filters: Filters)
                   remove.mutate(collection.id);
                 }}
               >
-                🗑
+                ✕
               </button>
             </span>
           </li>
