@@ -1,7 +1,7 @@
 import type { Asset, Page } from '@assetd/sdk';
 import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, type MouseEvent, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type MouseEvent, memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useAction } from '../api.ts';
 import { Thumbnail } from './Thumbnail.tsx';
 
@@ -23,22 +23,24 @@ export function Grid(props: {
   filtered: boolean;
 }) {
   const { assets, pages, selected, onSelect } = props;
-  const scroller = useRef<HTMLDivElement>(null);
+  // A state, not a ref: the grid element appears only once there are assets, and the observer must follow it.
+  const [scroller, setScroller] = useState<HTMLDivElement | null>(null);
   const [columns, setColumns] = useState(4);
   const [active, setActive] = useState(0);
   const anchor = useRef<number | undefined>(undefined);
   const remove = useAction((client, ids: readonly string[]) => client.assets.deleteMany(ids));
 
   useEffect(() => {
-    const element = scroller.current;
+    const element = scroller;
     if (!element) return;
-    const observer = new ResizeObserver(() => setColumns(Math.max(1, Math.floor((element.clientWidth - GAP + GAP) / (CARD + GAP)))));
+    // The grid's padding (GAP on each side) holds no card; each card takes CARD plus a GAP after it.
+    const observer = new ResizeObserver(() => setColumns(Math.max(1, Math.floor((element.clientWidth - GAP) / (CARD + GAP)))));
     observer.observe(element);
     return () => observer.disconnect();
-  }, []);
+  }, [scroller]);
 
   const rows = Math.ceil(assets.length / columns);
-  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 4 });
+  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scroller, estimateSize: () => ROW, overscan: 4 });
   const items = virtualizer.getVirtualItems();
   const lastRow = items[items.length - 1]?.index ?? 0;
 
@@ -124,6 +126,15 @@ export function Grid(props: {
     }
   };
 
+  // Handlers that keep their identity, so a memoised card re-renders only when its own props change.
+  const latest = useRef({ onCardClick, toggle, anchor });
+  latest.current = { onCardClick, toggle, anchor };
+  const onCard = useCallback((event: MouseEvent, index: number, asset: Asset) => latest.current.onCardClick(event, index, asset), []);
+  const onToggle = useCallback((index: number, id: string) => {
+    latest.current.anchor.current = index;
+    latest.current.toggle(id);
+  }, []);
+
   if (pages.isPending) return <p className="state">Loading the library…</p>;
   if (pages.isError) {
     return (
@@ -151,7 +162,7 @@ export function Grid(props: {
     // aria-activedescendant, the grid keeping the focus.
     // biome-ignore lint/a11y/useSemanticElements: see above
     <div
-      ref={scroller}
+      ref={setScroller}
       className="grid"
       role="grid"
       aria-label="Assets"
@@ -173,37 +184,16 @@ export function Grid(props: {
           >
             {assets.slice(row.index * columns, row.index * columns + columns).map((asset, offset) => {
               const index = row.index * columns + offset;
-              const isSelected = selected.has(asset.id);
               return (
-                // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the grid takes the focus and the keys for its cells (aria-activedescendant)
-                <div
+                <Card
                   key={asset.id}
-                  id={`card-${asset.id}`}
-                  role="gridcell"
-                  aria-selected={isSelected}
-                  aria-label={asset.metadata.name}
-                  className={`card${isSelected ? ' selected' : ''}${index === active ? ' active' : ''}`}
-                  data-asset-id={asset.id}
-                  onClick={(event) => onCardClick(event, index, asset)}
-                >
-                  <Thumbnail asset={asset} />
-                  <div className="card-caption">
-                    <input
-                      type="checkbox"
-                      checked={isSelected}
-                      aria-label={`Select ${asset.metadata.name}`}
-                      tabIndex={-1}
-                      onClick={(event) => event.stopPropagation()}
-                      onChange={() => {
-                        anchor.current = index;
-                        toggle(asset.id);
-                      }}
-                    />
-                    <span className="card-name" title={asset.metadata.name}>
-                      {asset.metadata.name}
-                    </span>
-                  </div>
-                </div>
+                  asset={asset}
+                  index={index}
+                  selected={selected.has(asset.id)}
+                  active={index === active}
+                  onClick={onCard}
+                  onToggle={onToggle}
+                />
               );
             })}
           </div>
@@ -213,3 +203,42 @@ export function Grid(props: {
     </div>
   );
 }
+
+/** One asset of the grid; memoised, since a page arriving re-renders the grid but changes no card already shown. */
+const Card = memo(function Card(props: {
+  asset: Asset;
+  index: number;
+  selected: boolean;
+  active: boolean;
+  onClick: (event: MouseEvent, index: number, asset: Asset) => void;
+  onToggle: (index: number, id: string) => void;
+}) {
+  const { asset, index, selected: isSelected } = props;
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the grid takes the focus and the keys for its cells (aria-activedescendant)
+    <div
+      id={`card-${asset.id}`}
+      role="gridcell"
+      aria-selected={isSelected}
+      aria-label={asset.metadata.name}
+      className={`card${isSelected ? ' selected' : ''}${props.active ? ' active' : ''}`}
+      data-asset-id={asset.id}
+      onClick={(event) => props.onClick(event, index, asset)}
+    >
+      <Thumbnail asset={asset} />
+      <div className="card-caption">
+        <input
+          type="checkbox"
+          checked={isSelected}
+          aria-label={`Select ${asset.metadata.name}`}
+          tabIndex={-1}
+          onClick={(event) => event.stopPropagation()}
+          onChange={() => props.onToggle(index, asset.id)}
+        />
+        <span className="card-name" title={asset.metadata.name}>
+          {asset.metadata.name}
+        </span>
+      </div>
+    </div>
+  );
+});
