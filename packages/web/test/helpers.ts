@@ -1,4 +1,5 @@
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -169,4 +170,42 @@ export async function uploadRow(page: Page, name: string): Promise<{ loaded: num
     const progress = element.querySelector('progress') as unknown as { value: number };
     return { loaded: progress.value, state: /state-(\w+)/.exec(element.className)?.[1] ?? '' };
   });
+}
+
+/**
+ * A loopback TCP proxy in front of the server that can make it go away as a crashed or
+ * restarting server does: `cut()` resets every connection and refuses new ones (the port
+ * closed); `restore()` listens on the same port again.
+ */
+export interface CuttableProxy {
+  readonly url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCuttableProxy(target: string): Promise<CuttableProxy> {
+  const { port: targetPort, hostname } = new URL(target);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(targetPort), hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  const stop = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.resetAndDestroy();
+    await closed;
+  };
+  return { url: `http://127.0.0.1:${port}`, cut: stop, restore: () => listen(port), close: stop };
 }

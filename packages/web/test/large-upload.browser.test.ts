@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { AssetdClient } from '@assetd/sdk';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { chromiumMissing, dropGeneratedWav, SQLITE, signIn, startWebFixture, uploadRow, type WebFixture } from './helpers.ts';
+import {
+  chromiumMissing,
+  dropGeneratedWav,
+  SQLITE,
+  signIn,
+  startCuttableProxy,
+  startWebFixture,
+  uploadRow,
+  type WebFixture,
+} from './helpers.ts';
 
 const missing = await chromiumMissing();
 const MiB = 1024 * 1024;
@@ -65,5 +74,35 @@ describe.skipIf(missing || SQLITE.length === 0)('a 64 MiB upload through the web
     await page.getByRole('region', { name: 'Uploads' }).screenshot({ path: path.join(web.shots, 'upload-done.png') });
     expect(problems).toEqual([]);
     await page.context().close();
+  });
+
+  it('waits while the server is away, with a banner, and carries on from the missing parts when it is back', {
+    timeout: 180_000,
+  }, async () => {
+    // The page reaches the server through a proxy that can drop every connection and refuse new ones.
+    const proxy = await startCuttableProxy(web.baseURL);
+    const { page, problems } = await web.page();
+    try {
+      const api = new AssetdClient({ baseURL: web.baseURL, apiKey: web.server.key.id, apiSecret: web.server.key.secret });
+      await signIn(page, proxy.url, web.server.key);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * MiB });
+      await dropGeneratedWav(page, 'away.wav', 40 * MiB, 7);
+      await expect.poll(async () => (await uploadRow(page, 'away.wav')).loaded, { timeout: 60_000 }).toBeGreaterThan(8 * MiB);
+      await proxy.cut();
+      await expect.poll(async () => (await uploadRow(page, 'away.wav')).state, { timeout: 60_000 }).toBe('waiting');
+      await page.locator('.banner').waitFor();
+      await page.screenshot({ path: path.join(web.shots, 'upload-server-away.png') });
+      const [pending] = (await api.uploads.list({ status: ['pending'] })).items;
+      await proxy.restore();
+      await expect.poll(async () => (await uploadRow(page, 'away.wav')).state, { timeout: 90_000 }).toBe('imported');
+      // The same upload finished: nothing was started over.
+      expect((await api.uploads.retrieve(pending?.id ?? '')).status).toBe('imported');
+      await page.locator('.banner').waitFor({ state: 'detached' });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.context().close();
+      await proxy.close().catch(() => {});
+    }
   });
 });
