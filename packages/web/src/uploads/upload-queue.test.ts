@@ -68,6 +68,18 @@ describe('the upload queue', () => {
     expect(fake.calls[3]?.resumeUploadId).toBeUndefined();
   });
 
+  it('cancels every unfinished upload when disposed (sign out, project switch)', async () => {
+    const fake = fakeClient();
+    const queue = new UploadQueue(fake.client, () => {});
+    queue.add([file('a', 2), file('b', 2)]);
+    queue.pause(queue.snapshot()[1]?.id ?? '');
+    await tick();
+    queue.dispose();
+    await tick();
+    expect(queue.snapshot().map((item) => item.state)).toEqual(['canceled', 'canceled']);
+    expect(fake.aborted.sort()).toEqual(['upload_1', 'upload_2']);
+  });
+
   it('sends three files at a time and starts the next when one ends', async () => {
     const fake = fakeClient();
     const queue = new UploadQueue(fake.client, () => {});

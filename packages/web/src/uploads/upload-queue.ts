@@ -117,10 +117,13 @@ export class UploadQueue {
     this.#emit();
   };
 
-  /** Stops everything (sign out, project switch): transfers are aborted, uploads kept for nobody. */
+  /**
+   * Stops everything (sign out, project switch): unfinished uploads are canceled, so the server
+   * frees their parts now rather than when they expire; nobody is left to resume them.
+   */
   dispose(): void {
-    for (const controller of this.#controllers.values()) controller.abort();
     this.#listeners.clear();
+    for (const item of this.#items) this.cancel(item.id);
   }
 
   #stop(id: string, how: 'pause' | 'cancel'): void {
