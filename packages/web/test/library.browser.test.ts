@@ -50,9 +50,15 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
       { name: 'picture.png', type: 'image/png', bytes: await makeImage('png', 320, 200, { seed: 77 }) },
       { name: 'voice.wav', type: 'audio/wav', bytes: makeWav(300_000, 5) },
       { name: 'model.glb', type: 'model/gltf-binary', bytes: await readFile(path.join(MEDIA, 'model.glb')) },
+      // Refused by the server: its row says why, and the others carry on.
+      { name: 'broken.png', type: 'image/png', bytes: Buffer.from('not a picture at all') },
     ]);
     const uploads = page.getByRole('region', { name: 'Uploads' });
-    await uploads.getByText('Uploads: 3 of 3 imported').waitFor({ timeout: 90_000 });
+    await uploads.getByText('Uploads: 3 of 4 imported, 1 failed').waitFor({ timeout: 90_000 });
+    const refused = page.locator('.upload-row[data-upload-name="broken.png"]');
+    expect(await refused.getAttribute('class')).toContain('state-failed');
+    expect(await refused.locator('.error').textContent()).toBe('Unhandled image format');
+    await uploads.getByRole('button', { name: 'Retry broken.png' }).waitFor();
     await page.locator('.card').nth(2).waitFor();
     expect(await page.locator('.card').count()).toBe(3);
     // The image's thumbnail has loaded (its bytes came through a signed link of this origin).

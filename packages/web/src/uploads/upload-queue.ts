@@ -212,7 +212,13 @@ export class UploadQueue {
       setTimeout(() => this.resume(id), RECONNECT_MS);
       return;
     }
-    const message = cause instanceof APIError ? cause.message : cause instanceof Error ? cause.message : String(cause);
+    // The server's own words: an APIError's message is "<status> <code>: <message>".
+    const message =
+      cause instanceof APIError
+        ? cause.message.replace(`${cause.status} ${cause.code}: `, '')
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
     this.#set(id, { state: 'failed', speed: 0, error: message });
   }
 
