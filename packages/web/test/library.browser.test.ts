@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { makeImage } from '../../server/test/helpers/images.ts';
@@ -163,6 +163,25 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('uploads a folder from the picker, each file by its path in it, hidden files left out', { timeout: 90_000 }, async () => {
+    const folder = path.join(web.shots, '..', 'set');
+    await mkdir(path.join(folder, 'sub'), { recursive: true });
+    await writeFile(path.join(folder, 'a.png'), await makeImage('png', 30, 20, { seed: 91 }));
+    await writeFile(path.join(folder, 'sub', 'b.wav'), makeWav(50_000, 2));
+    await writeFile(path.join(folder, '.DS_Store'), 'hidden');
+    const key = await web.server.container.keys.create({ team: web.server.key.teamId, project: 'folders' });
+    const { page, problems } = await web.page();
+    await signIn(page, web.baseURL, key);
+    await page.getByLabel('Folder to upload').setInputFiles(folder);
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+    await uploads.getByText('Uploads: 2 of 2 imported').waitFor({ timeout: 60_000 });
+    const names = await page.locator('.upload-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-upload-name')));
+    expect(names.sort()).toEqual(['set/a.png', 'set/sub/b.wav']);
+    await expect.poll(() => page.locator('.card').count()).toBe(2);
     expect(problems).toEqual([]);
     await page.context().close();
   });
