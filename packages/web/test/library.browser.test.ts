@@ -22,11 +22,11 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
       console.log('on failure:', problems, dialogs, await page.locator('body').innerText());
     });
     // The app's own prompts and confirmations are answered as a person would.
-    page.on(
-      'dialog',
-      (dialog) =>
-        void (dialog.type() === 'prompt' ? dialog.accept('Moodboard') : dialog.type() === 'confirm' ? dialog.accept() : dialog.dismiss()),
-    );
+    page.on('dialog', (dialog) => {
+      if (dialog.type() === 'prompt') void dialog.accept(dialog.message().startsWith('New name') ? 'Favourites' : 'Moodboard');
+      else if (dialog.type() === 'confirm') void dialog.accept();
+      else void dialog.dismiss();
+    });
 
     const scripts: string[] = [];
     page.on('request', (request) => {
@@ -135,6 +135,9 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     await sidebar.getByRole('button', { name: 'Moodboard 2 assets' }).waitFor();
     await sidebar.getByRole('button', { name: 'Moodboard 2 assets' }).click();
     await expect.poll(() => page.locator('.card').count()).toBe(2);
+    // Renamed from the sidebar, it keeps its assets.
+    await sidebar.getByRole('button', { name: 'Rename the collection Moodboard' }).click();
+    await sidebar.getByRole('button', { name: 'Favourites 2 assets' }).waitFor();
 
     // Delete one from the keyboard: focus the grid, move to it, Delete asks, then it is gone.
     await page.getByRole('button', { name: 'All assets' }).click();
@@ -146,6 +149,10 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
     await expect.poll(() => page.locator('.card').count()).toBe(2);
     expect(await page.locator('.card').evaluateAll((cards) => cards.map((card) => card.getAttribute('aria-label')))).not.toContain(first);
     expect(dialogs.filter((dialog) => dialog.startsWith('confirm'))).toHaveLength(1);
+    // Deleting the collection leaves its assets in the project.
+    await sidebar.getByRole('button', { name: 'Delete the collection Favourites' }).click();
+    await page.getByText('No collections yet').waitFor();
+    await expect.poll(() => page.locator('.card').count()).toBe(2);
     await page.screenshot({ path: path.join(web.shots, 'library-after.png') });
     // Down to a tablet's width the page still works: the sidebar goes above the grid.
     await page.setViewportSize({ width: 768, height: 1024 });
