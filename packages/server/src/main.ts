@@ -104,17 +104,20 @@ export async function serve(env: Env = process.env): Promise<void> {
   const container = await createContainer(config);
   let url: string;
   let app: FastifyInstance;
+  let receiver: ChildProcess | undefined;
   try {
     await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
     app = await buildApp(container);
-    // Listen before anything else starts (jobs, the part receiver): a port in use then ends
-    // the process with its one-line reason instead of leaving it running without a server.
+    // The part receiver listens before the API does: once the API answers, its part URLs work.
+    receiver = await startPartReceiver(container, env);
+    // Jobs start only once both listen: a port in use ends the process with its one-line
+    // reason instead of leaving it running without a server.
     url = await listenOrExplain(app, config.port, config.host);
   } catch (error) {
+    receiver?.kill('SIGTERM');
     await container.close();
     throw error;
   }
-  const receiver = await startPartReceiver(container, env);
   const videoFrames = config.jobs.run ? await announceFfmpeg(container) : 'in the workers (ASSETD_RUN_JOBS=false)';
   const background = config.jobs.run ? startBackground(container) : undefined;
   onSignals(container, async () => {
