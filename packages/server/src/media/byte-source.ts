@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { LocalCopy, StorageBackend } from '../storage/storage.ts';
 
 /**
@@ -14,6 +16,28 @@ export interface ByteSource {
   localPath(): Promise<string>;
   /** A URL a tool that reads by HTTP ranges (ffmpeg) may use instead of a local copy, if any. */
   remoteUrl?(): string | undefined;
+  /** Bytes `start`–`end` (inclusive) as one stream, for a reader that goes through them once (a WAV's samples). */
+  stream?(start: number, end: number): Promise<Readable>;
+}
+
+/** Bytes of a sequential read when the source has no stream of its own. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Bytes `start`–`end` (inclusive) in order, a chunk at a time: the source's own stream when it
+ * has one, else ranged reads of 1 MiB. Memory stays at one chunk whatever the range's length.
+ */
+export async function* readSequentially(source: ByteSource, start: number, end: number): AsyncIterable<Buffer> {
+  if (end < start) return;
+  if (source.stream) {
+    for await (const chunk of await source.stream(start, end)) yield chunk as Buffer;
+    return;
+  }
+  for (let offset = start; offset <= end; offset += CHUNK_BYTES) {
+    const chunk = await source.read(offset, Math.min(CHUNK_BYTES, end - offset + 1));
+    if (chunk.length === 0) return;
+    yield chunk;
+  }
 }
 
 /** A file already on local disk (staged uploads, the local storage backend). */
@@ -31,6 +55,7 @@ export function fileSource(file: { path: string; size: number }): ByteSource {
       }
     },
     localPath: async () => file.path,
+    stream: async (start, end) => createReadStream(file.path, { start, end, highWaterMark: CHUNK_BYTES }),
   };
 }
 
@@ -43,6 +68,8 @@ export function storageSource(storage: StorageBackend, key: string, size: number
   return {
     size,
     read: (offset, length) => storage.readRange(key, { start: offset, end: Math.min(size, offset + length) - 1 }),
+    // One GET for the range rather than one per chunk.
+    stream: (start, end) => storage.read(key, { start, end }),
     async localPath() {
       // Downloaded once, by whichever extractor asks first; the others share the copy.
       if (!copy) copy = storage.openLocal(key);
