@@ -37,27 +37,31 @@ export class PeakBuckets {
 
   /** Takes the first `length` samples of `values`. */
   add(values: Float32Array, length = values.length): void {
-    // Locals in the loop: this runs once per sample (158 million for an hour at 44.1 kHz).
-    let low = this.#low;
-    let high = this.#high;
-    let inBucket = this.#inBucket;
-    let perBucket = this.#perBucket;
-    for (let i = 0; i < length; i++) {
-      const value = values[i] as number;
-      if (value < low) low = value;
-      if (value > high) high = value;
-      if (++inBucket === perBucket) {
+    let i = 0;
+    while (i < length) {
+      // The rest of the current bucket, or of the samples: a tight loop with no bucket test inside
+      // (this runs once per sample, 158 million times for an hour at 44.1 kHz).
+      const end = Math.min(length, i + (this.#perBucket - this.#inBucket));
+      let low = this.#low;
+      let high = this.#high;
+      for (let j = i; j < end; j++) {
+        const value = values[j] as number;
+        if (value < low) low = value;
+        if (value > high) high = value;
+      }
+      this.#inBucket += end - i;
+      i = end;
+      if (this.#inBucket === this.#perBucket) {
         this.#push(low, high);
-        perBucket = this.#perBucket;
-        low = Number.POSITIVE_INFINITY;
-        high = Number.NEGATIVE_INFINITY;
-        inBucket = 0;
+        this.#low = Number.POSITIVE_INFINITY;
+        this.#high = Number.NEGATIVE_INFINITY;
+        this.#inBucket = 0;
+      } else {
+        this.#low = low;
+        this.#high = high;
       }
     }
     this.#samples += length;
-    this.#low = low;
-    this.#high = high;
-    this.#inBucket = inBucket;
   }
 
   /** The peaks so far, the last (partial) bucket included. */

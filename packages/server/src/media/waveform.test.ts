@@ -91,6 +91,24 @@ describe('PcmMixer', () => {
     expect(out[2]).toBeCloseTo(0.5, 5); // 1 kHz at 8 kHz: the third sample is the crest
     expect(out[6]).toBeCloseTo(-0.5, 5);
   });
+
+  it.each([16, 24, 32] as const)('%s-bit: chunks cut anywhere, aligned or not, give the same samples as one chunk', (bits) => {
+    const data = makeSineWav({ seconds: 0.05, sampleRate: 8_000, frequency: 300, amplitude: 0.8, channels: 2, bits }).subarray(44);
+    const coding = bits === 32 ? 'pcm_f32le' : bits === 24 ? 'pcm_s24le' : 'pcm_s16le';
+    const whole = new PcmMixer(coding, 2).mix(Buffer.from(data));
+    const expected = [...whole.values.subarray(0, whole.length)];
+    const mixer = new PcmMixer(coding, 2);
+    const out: number[] = [];
+    // Odd offsets in an odd-sized copy: neither the chunks nor their memory are aligned.
+    const unaligned = Buffer.alloc(data.length + 1).subarray(1);
+    data.copy(unaligned);
+    for (let i = 0; i < unaligned.length; i += 7) {
+      const { values, length } = mixer.mix(unaligned.subarray(i, i + 7));
+      out.push(...values.subarray(0, length));
+    }
+    expect(out).toEqual(expected);
+    expect(expected).toHaveLength(400);
+  });
 });
 
 describe('makeWaveform', () => {
