@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { AssetService } from './assets/asset-service.ts';
+import { ASSET_PREVIEWS_JOB } from './assets/previews.ts';
 import { KeyService } from './auth/keys.ts';
 import { loadSigningSecret } from './auth/signing-secret.ts';
 import { UrlSigner } from './auth/url-signer.ts';
@@ -10,8 +11,9 @@ import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.
 import { Collector } from './files/collector.ts';
 import { FileStore } from './files/file-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
-import { JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
+import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
+import { PreviewRefresher } from './pipeline/refresh-previews.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
 import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
@@ -113,9 +115,18 @@ export async function createContainer(config: Config, options: ContainerOptions 
       { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
+    const previews = new PreviewRefresher(
+      assets,
+      storage,
+      { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
+      log,
+    );
     runner = new JobRunner(
       jobs,
-      new Map([[PROCESS_UPLOAD_JOB, processor]]),
+      new Map<string, JobHandler>([
+        [PROCESS_UPLOAD_JOB, processor],
+        [ASSET_PREVIEWS_JOB, previews],
+      ]),
       {
         concurrency: config.jobs.concurrency,
         leaseMs: config.jobs.leaseSeconds * 1000,
