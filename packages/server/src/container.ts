@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
 import { Collector } from './files/collector.ts';
 import { FileStore } from './files/file-store.ts';
+import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
@@ -28,6 +29,8 @@ export interface Container {
   readonly db: Db;
   readonly storage: StorageBackend;
   readonly files: FileStore;
+  /** Resized copies of stored images, drawn on request and cached in storage. */
+  readonly renditions: Renditions;
   /** Collects leaked bytes (periodically in processes that run jobs; on demand by `assetd fsck`). */
   readonly collector: Collector;
   readonly keys: KeyService;
@@ -144,6 +147,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       db,
       storage,
       files,
+      renditions: new Renditions(storage, { maxPixels: config.maxImagePixels, maxPerFile: DEFAULT_MAX_RENDITIONS_PER_FILE }),
       collector: new Collector(db.kysely, storage, files, {
         graceMs: config.collector.graceSeconds * 1000,
         tempMaxAgeMs: TEMP_MAX_AGE_MS,

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { AssetsTable, Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { FileRef, FileStore, PendingFile, StagedFile } from '../files/file-store.ts';
+import type { FileRef, FileStore, PendingFile, ReleasedFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
@@ -262,7 +262,7 @@ export class AssetService {
       await this.#files.deleteObjects(stored.map((file) => file.storageKey));
       throw error;
     }
-    let orphaned: string[] = [];
+    let orphaned: ReleasedFile[] = [];
     try {
       await this.#files.commit(stored, async (trx, refs) => {
         const set: Record<string, string | null> = { preview_error: previewError, updated_at: nowIso() };
@@ -287,7 +287,7 @@ export class AssetService {
       if (error instanceof PreviewsChanged) return false;
       throw error;
     }
-    await this.#files.deleteObjects(orphaned);
+    await this.#files.deleteReleased(orphaned);
     return true;
   }
 
@@ -343,6 +343,6 @@ export class AssetService {
       const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
       return this.#files.release(trx, fileIds);
     });
-    await this.#files.deleteObjects(orphaned);
+    await this.#files.deleteReleased(orphaned);
   }
 }
