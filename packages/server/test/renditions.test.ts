@@ -94,6 +94,10 @@ describe.each(TARGETS)('renditions on $name', { timeout: 60_000 }, (target) => {
       expect(second.headers['x-rendition-cache']).toBe('hit');
       expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
       expect((await get(rendition.url, { 'if-none-match': String(second.headers.etag) })).statusCode).toBe(304);
+      const head = await server.app.inject({ method: 'HEAD', url: pathOf(rendition.url) });
+      expect(head.statusCode).toBe(200);
+      expect(head.headers['content-length']).toBe(String(first.rawPayload.length));
+      expect(head.rawPayload.length).toBe(0);
     }
   });
 

@@ -51,11 +51,6 @@ export class Renditions {
     this.#limit = pLimit(options.concurrency ?? Math.max(1, availableParallelism()));
   }
 
-  /** Whether renditions can be made of a file of this type. */
-  static canRender(mimeType: string): boolean {
-    return renditionSource(mimeType) !== undefined;
-  }
-
   /** The rendition of `file`: the cached copy, or one drawn now (and kept, under the cap). */
   async open(file: FileRef, rendition: Rendition): Promise<ServedRendition> {
     const source = renditionSource(file.mimeType);
