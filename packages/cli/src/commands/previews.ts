@@ -63,6 +63,8 @@ export function registerPreviewsCommands(program: Command, io: CliIo): void {
         },
       });
       io.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : summary(result, flags.wait ?? false));
+      // Ctrl-C stops the waiting (and the queuing), not the jobs already queued.
+      if (io.signal?.aborted) throw new ExitError(EXIT.interrupted);
       if (flags.wait && result.failed > 0) throw new ExitError(EXIT.uploadFailed);
     });
 }
