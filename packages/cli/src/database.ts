@@ -1,11 +1,29 @@
+import { existsSync } from 'node:fs';
 import { KeyService, loadConfig, migrate, openDatabase } from '@assetd/server';
+
+export interface DatabaseUse {
+  /** Whether a missing SQLite database may be created (only `keys create` makes one). */
+  readonly create?: boolean;
+}
 
 /**
  * Runs `work` against the database the server would use (same environment, same config), and
- * always closes it so a one-shot command never leaves the process hanging on a pool.
+ * always closes it so a one-shot command never leaves the process hanging on a pool. A command
+ * run in the wrong folder must not quietly make an empty database there: unless `create`,
+ * a missing SQLite file is an error that says where it looked.
  */
-export async function withKeyService<T>(env: Record<string, string | undefined>, work: (keys: KeyService) => Promise<T>): Promise<T> {
+export async function withKeyService<T>(
+  env: Record<string, string | undefined>,
+  work: (keys: KeyService) => Promise<T>,
+  use: DatabaseUse = {},
+): Promise<T> {
   const config = loadConfig(env);
+  const file = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : undefined;
+  if (file && !use.create && !existsSync(file)) {
+    throw new Error(
+      `there is no database at ${file}: run this where the server keeps its data, or set ASSETD_DATA_DIR or ASSETD_DATABASE_URL (assetd keys create makes a new one)`,
+    );
+  }
   const db = openDatabase(config.databaseUrl, config.database);
   try {
     // Keys may be made before the server has ever started, so the schema must exist first.

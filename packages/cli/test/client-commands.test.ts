@@ -27,8 +27,13 @@ for (const target of DATABASES) {
     beforeAll(async () => {
       server = await startTestServer(target, {}, { jobs: true });
       const baseURL = await listen(server);
-      env = { ASSETD_BASE_URL: baseURL, ASSETD_API_KEY: server.key.id, ASSETD_API_SECRET: server.key.secret };
       dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-cli-upload-'));
+      env = {
+        ASSETD_BASE_URL: baseURL,
+        ASSETD_API_KEY: server.key.id,
+        ASSETD_API_SECRET: server.key.secret,
+        ASSETD_STATE_DIR: path.join(dir, '.state'),
+      };
       const folder = path.join(dir, 'folder');
       await mkdir(path.join(folder, 'sounds'), { recursive: true });
       await writeFile(path.join(folder, 'picture.png'), await makeImage('png', 64, 48));
@@ -73,12 +78,21 @@ for (const target of DATABASES) {
       const result = await runCli(['upload', 'broken.mp3', 'folder/picture.png', '--json'], env, { cwd: dir });
       expect(result.code).toBe(2);
       const [broken, picture] = JSON.parse(result.stdout);
-      expect(picture).toMatchObject({ file: 'folder/picture.png', kind: 'image', assetId: expect.stringMatching(/^asset_/) });
+      // The picture went up in the test before: its bytes are found by SHA-256, and nothing is sent.
+      expect(picture).toMatchObject({
+        file: 'folder/picture.png',
+        kind: 'image',
+        assetId: expect.stringMatching(/^asset_/),
+        skipped: true,
+      });
       expect(broken).toMatchObject({ file: 'broken.mp3', kind: 'audio', uploadId: expect.stringMatching(/^upload_/) });
       expect(broken.error.message).toMatch(/failed/);
-      expect(result.stderr).toContain('uploaded folder/picture.png');
+      expect(result.stderr).toContain('uploaded folder/picture.png (195 B): already uploaded as asset_');
       expect(result.stderr).toContain('FAILED   broken.mp3');
-      expect(result.stderr).toContain('1 of 2 files uploaded');
+      expect(result.stderr).toContain('0 of 2 files uploaded (0 B)');
+      expect(result.stderr).toContain('1 already there; 1 failed');
+      const forced = await runCli(['upload', 'folder/picture.png', '--json', '--no-skip-existing'], env, { cwd: dir });
+      expect(JSON.parse(forced.stdout)[0]).not.toHaveProperty('skipped');
     });
 
     it('exits with a code that says what failed', async () => {
@@ -130,6 +144,8 @@ for (const target of DATABASES) {
       const uploadId = JSON.parse(upload.body).upload.id;
       const { jobId } = JSON.parse(upload.body).upload;
       expect(parsed(await cli('uploads', 'get', uploadId)).status).toBe('pending');
+      expect(parsed(await cli('uploads', 'list', '--status', 'pending', '--json')).map((u: { id: string }) => u.id)).toContain(uploadId);
+      expect((await cli('uploads', 'list')).stdout.split('\n')[0]).toMatch(/^ID +STATUS +KIND +SIZE +FILE +CREATED$/);
       expect(parsed(await cli('jobs', 'get', jobId))).toMatchObject({ jobId, status: 'queued' });
       expect((await cli('uploads', 'abort', uploadId)).stdout).toBe(`Aborted upload ${uploadId} (failed)\n`);
       expect((await cli('uploads', 'abort', uploadId)).code).toBe(5);

@@ -42,6 +42,7 @@ describe('the assetd executable', () => {
   });
 
   it('exits non-zero with the message on stderr when a command fails', async () => {
+    expect((await runNode('packages/cli/src/main.ts', ['keys', 'create'], env)).code).toBe(0);
     const result = await runNode('packages/cli/src/main.ts', ['keys', 'revoke', 'key_missing'], env);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig, migrate, openDatabase } from '@assetd/server';
 import pg from 'pg';
 import type { CliIo } from '../src/io.ts';
 import { run } from '../src/program.ts';
@@ -77,6 +78,10 @@ export async function createTestEnvironment(target: DatabaseTarget): Promise<Tes
     url.pathname = `/${database}`;
     env.ASSETD_DATABASE_URL = url.toString();
   }
+  // A data folder as the server leaves it: with its database (the CLI refuses to make one by accident).
+  const db = openDatabase(loadConfig(env).databaseUrl, loadConfig(env).database);
+  await migrate(db);
+  await db.close();
   return {
     env,
     async dispose() {

@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { buildApp, createContainer, loadConfig } from '@assetd/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliResult, createTestEnvironment, DATABASES, runCli, type TestEnvironment } from './helpers.ts';
@@ -8,6 +11,28 @@ const parsed = (result: CliResult): any => {
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout);
 };
+
+describe('assetd keys in a folder with no database', () => {
+  it('says so and exits non-zero, creating nothing; keys create makes one', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-nodb-'));
+    try {
+      const env = { ASSETD_DATA_DIR: dir };
+      for (const args of [
+        ['keys', 'list'],
+        ['keys', 'revoke', 'key_x'],
+      ]) {
+        const result = await runCli(args, env);
+        expect(result.code, args.join(' ')).toBe(1);
+        expect(result.stderr).toMatch(/there is no database at .*assetd\.db/);
+      }
+      expect(await readdir(dir)).toEqual([]);
+      expect((await runCli(['keys', 'create'], env)).code).toBe(0);
+      expect((await runCli(['keys', 'list'], env)).code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 for (const target of DATABASES) {
   if (target.skipReason) {

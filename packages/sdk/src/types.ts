@@ -14,7 +14,7 @@ import type {
   ListCollectionsQuery,
   UpdateAssetBody,
 } from '../../server/src/http/scenario/schemas.ts';
-import type { CreateUploadBody, GetUploadQuery, toWireUpload } from '../../server/src/http/scenario/uploads.ts';
+import type { CreateUploadBody, GetUploadQuery, ListUploadsQuery, toWireUpload } from '../../server/src/http/scenario/uploads.ts';
 import type { toWireAsset, toWireCollection } from '../../server/src/http/scenario/wire.ts';
 
 /** An asset, as `GET /v1/assets/{id}` answers it. */
@@ -50,6 +50,7 @@ export type CollectionCreateParams = Static<typeof CollectionBody>;
 export type CollectionListParams = Partial<Static<typeof ListCollectionsQuery>>;
 export type UploadCreateParams = Static<typeof CreateUploadBody>;
 export type UploadRetrieveParams = Omit<Static<typeof GetUploadQuery>, 'projectId'>;
+export type UploadListParams = Partial<Omit<Static<typeof ListUploadsQuery>, 'projectId'>>;
 
 /** A job, as `GET /v1/jobs/{id}` answers it: one per upload, `metadata.output.entityId` once imported. */
 export type Job = ReturnType<typeof toWireJob>;

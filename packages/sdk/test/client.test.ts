@@ -142,6 +142,44 @@ for (const target of DATABASES) {
       await expect(client.jobs.get('job_doesNotExist')).rejects.toMatchObject({ status: 404, code: 'JOB_NOT_FOUND' });
     });
 
+    it('retries a create whose answer was lost without creating twice, and never retries a POST it cannot repeat safely', async () => {
+      let lostOnce = false;
+      const seen: { method: string; path: string; key: string | null }[] = [];
+      // The server does the work, then the answer is lost on the way back (once).
+      const losing = async (input: string | URL | Request, init?: RequestInit) => {
+        const url = new URL(String(input));
+        const headers = new Headers(init?.headers);
+        seen.push({ method: init?.method ?? 'GET', path: url.pathname, key: headers.get('idempotency-key') });
+        const response = await fetch(input, init);
+        if (!lostOnce && init?.method === 'POST' && url.pathname === '/v1/assets') {
+          lostOnce = true;
+          await response.body?.cancel();
+          throw new TypeError('socket hang up');
+        }
+        return response;
+      };
+      const client = live.client({ fetch: losing as typeof fetch });
+      const countAll = async () => {
+        let n = 0;
+        for await (const _ of live.client().assets.list({ pageSize: 100 })) n++;
+        return n;
+      };
+      const before = await countAll();
+      const asset = await client.assets.create({ image: (await uniquePng(42)).toString('base64'), name: 'lost.png' });
+      const posts = seen.filter((each) => each.method === 'POST' && each.path === '/v1/assets');
+      expect(posts).toHaveLength(2);
+      expect(posts[0]?.key).toMatch(/^idem_[0-9a-f]{32}$/);
+      expect(posts[1]?.key).toBe(posts[0]?.key);
+      expect(await countAll()).toBe(before + 1);
+      expect((await live.client().assets.retrieve(asset.id)).id).toBe(asset.id);
+
+      // Creating a collection has no key: a lost answer is the caller's to handle, never repeated blindly.
+      const failing = live.client({ fetch: (async () => Promise.reject(new TypeError('socket hang up'))) as typeof fetch, maxRetries: 3 });
+      const calls = seen.length;
+      await expect(failing.collections.create('once')).rejects.toBeInstanceOf(APIConnectionError);
+      expect(seen.length).toBe(calls);
+    });
+
     it('manages collections', async () => {
       const client = live.client();
       const collection = await client.collections.create('moodboard');

@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './http/health.ts';
 import { registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
+import { registerIdempotency } from './http/plugins/idempotency.ts';
 import { registerNulGuard } from './http/plugins/nul-guard.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
@@ -67,8 +68,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   await app.register(cors, {
     origin: c.config.corsOrigins === '*' ? '*' : [...c.config.corsOrigins],
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
-    exposedHeaders: ['etag', 'x-request-id', 'retry-after', 'content-range', 'content-length'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'idempotency-key'],
+    exposedHeaders: ['etag', 'x-request-id', 'retry-after', 'content-range', 'content-length', 'idempotent-replayed'],
     maxAge: 600,
   });
   await app.register(multipart, {
@@ -92,6 +93,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   // Before authentication, which reads the project from the query.
   registerNulGuard(app);
   registerAuth(app, c.keys);
+  registerIdempotency(app, c.idempotency);
   registerHealthRoutes(app, c);
   registerFileRoutes(app, c);
   registerAssetRoutes(app, c);

@@ -84,8 +84,14 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     });
     expect(config.collector).toEqual({ graceSeconds: 6 * 3600, intervalSeconds: 3600 });
     expect(config.database).toEqual({ connectTimeoutMs: 5000, statementTimeoutMs: 30_000, busyTimeoutMs: 5000 });
-    expect(config.jobs).toMatchObject({ run: true, concurrency: 2 });
-    expect(config.imports).toMatchObject({ allowedHosts: [], huggingFaceUrl: 'https://huggingface.co', civitaiUrl: 'https://civitai.com' });
+    expect(config.jobs).toMatchObject({ run: true, concurrency: 2, downloadConcurrency: 2 });
+    expect(config.imports).toMatchObject({
+      allowedHosts: [],
+      huggingFaceUrl: 'https://huggingface.co',
+      civitaiUrl: 'https://civitai.com',
+      timeoutSeconds: 3600,
+      minRate: { bytesPerSecond: 32 * 1024, windowSeconds: 60 },
+    });
     expect(config.fileLinks).toBe('server');
     expect(config.ffmpeg).toBeUndefined();
   });
@@ -100,7 +106,10 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       AWS_REGION: 'eu-west-3',
       ASSETD_RUN_JOBS: 'false',
       ASSETD_JOB_CONCURRENCY: '4',
+      ASSETD_DOWNLOAD_CONCURRENCY: '3',
       ASSETD_IMPORT_ALLOWED_HOSTS: 'Mirror.internal:8080, 10.0.0.5',
+      ASSETD_IMPORT_MIN_BYTES_PER_SECOND: '0',
+      ASSETD_IMPORT_MIN_RATE_WINDOW_SECONDS: '30',
       ASSETD_HUGGINGFACE_URL: 'http://127.0.0.1:7000/',
       ASSETD_FFMPEG_PATH: 'off',
     });
@@ -114,8 +123,9 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       createBucket: false,
     });
     expect(config.fileLinks).toBe('presigned');
-    expect(config.jobs).toMatchObject({ run: false, concurrency: 4 });
+    expect(config.jobs).toMatchObject({ run: false, concurrency: 4, downloadConcurrency: 3 });
     expect(config.imports.allowedHosts).toEqual(['mirror.internal:8080', '10.0.0.5']);
+    expect(config.imports.minRate).toEqual({ bytesPerSecond: 0, windowSeconds: 30 });
     expect(config.imports.huggingFaceUrl).toBe('http://127.0.0.1:7000');
     expect(config.ffmpeg).toBe(false);
     expect(loadConfig({ ASSETD_FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg' }).ffmpeg).toBe('/opt/ffmpeg/bin/ffmpeg');
@@ -144,6 +154,10 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     [{ ASSETD_FILE_LINKS: 'cdn' }, /ASSETD_FILE_LINKS must be server or presigned/],
     [{ ASSETD_RUN_JOBS: 'sometimes' }, /ASSETD_RUN_JOBS must be true or false/],
     [{ ASSETD_JOB_CONCURRENCY: '0' }, /ASSETD_JOB_CONCURRENCY/],
+    [{ ASSETD_DOWNLOAD_CONCURRENCY: '0' }, /ASSETD_DOWNLOAD_CONCURRENCY must be an integer between 1 and 64/],
+    [{ ASSETD_IMPORT_MIN_BYTES_PER_SECOND: '-1' }, /ASSETD_IMPORT_MIN_BYTES_PER_SECOND/],
+    [{ ASSETD_IMPORT_MIN_BYTES_PER_SECOND: '32k' }, /ASSETD_IMPORT_MIN_BYTES_PER_SECOND/],
+    [{ ASSETD_IMPORT_MIN_RATE_WINDOW_SECONDS: '0' }, /ASSETD_IMPORT_MIN_RATE_WINDOW_SECONDS must be an integer between 1 and 3600/],
     [{ ASSETD_DATABASE_CONNECT_TIMEOUT_MS: '0' }, /ASSETD_DATABASE_CONNECT_TIMEOUT_MS/],
     [{ ASSETD_DATABASE_STATEMENT_TIMEOUT_MS: 'forever' }, /ASSETD_DATABASE_STATEMENT_TIMEOUT_MS/],
     [{ ASSETD_HUGGINGFACE_URL: 'huggingface.co' }, /ASSETD_HUGGINGFACE_URL must be an http/],

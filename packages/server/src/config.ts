@@ -99,7 +99,13 @@ export interface Config {
   };
   readonly imports: {
     readonly maxBytes: number;
+    /** The deadline of one whole download. */
     readonly timeoutSeconds: number;
+    /**
+     * The slowest a download may be: fewer than `bytesPerSecond` × `windowSeconds` bytes in the
+     * last `windowSeconds` (none at all, with 0) and it is cut off, so a slow source frees its slot.
+     */
+    readonly minRate: { readonly bytesPerSecond: number; readonly windowSeconds: number };
     /** host or host:port entries that may be fetched even though they resolve to private addresses. */
     readonly allowedHosts: readonly string[];
     readonly huggingFaceUrl: string;
@@ -110,7 +116,10 @@ export interface Config {
   readonly jobs: {
     /** Whether this process runs jobs (embedded default) or leaves them to `assetd worker`. */
     readonly run: boolean;
+    /** Jobs run at once by one process, downloads aside (validation, description, the asset). */
     readonly concurrency: number;
+    /** Import downloads run at once by one process, in slots of their own. */
+    readonly downloadConcurrency: number;
     /** How long a claimed job stays a worker's without renewal; a dead worker's job is retaken after it. */
     readonly leaseSeconds: number;
     /** For tests only: every job waits this long before it runs, so a test can act mid-job. */
@@ -300,6 +309,10 @@ export function loadConfig(env: Env = process.env): Config {
     imports: Object.freeze({
       maxBytes: integer(env, 'ASSETD_IMPORT_MAX_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
       timeoutSeconds: integer(env, 'ASSETD_IMPORT_TIMEOUT_SECONDS', 3600, 1, 7 * 24 * 3600),
+      minRate: Object.freeze({
+        bytesPerSecond: integer(env, 'ASSETD_IMPORT_MIN_BYTES_PER_SECOND', 32 * 1024, 0, 1024 ** 3),
+        windowSeconds: integer(env, 'ASSETD_IMPORT_MIN_RATE_WINDOW_SECONDS', 60, 1, 3600),
+      }),
       allowedHosts: Object.freeze(
         (text(env, 'ASSETD_IMPORT_ALLOWED_HOSTS') ?? '')
           .split(',')
@@ -314,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobs: Object.freeze({
       run: flag(env, 'ASSETD_RUN_JOBS', true),
       concurrency: integer(env, 'ASSETD_JOB_CONCURRENCY', 2, 1, 64),
+      downloadConcurrency: integer(env, 'ASSETD_DOWNLOAD_CONCURRENCY', 2, 1, 64),
       leaseSeconds: integer(env, 'ASSETD_JOB_LEASE_SECONDS', 30, 1, 3600),
       testDelayMs: integer(env, 'ASSETD_TEST_JOB_DELAY_MS', 0, 0, 600_000),
     }),

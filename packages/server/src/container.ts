@@ -11,15 +11,17 @@ import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.
 import { Collector } from './files/collector.ts';
 import { FileStore } from './files/file-store.ts';
 import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.ts';
+import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
+import { UploadDownloader } from './pipeline/download-upload.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
 import { PreviewRefresher } from './pipeline/refresh-previews.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
 import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
 import { createImporter, type Importer } from './uploads/importer.ts';
-import { PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
+import { DOWNLOAD_UPLOAD_JOB, PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
 import { UploadService } from './uploads/upload-service.ts';
 
 /** Everything a process needs, built once from the config and passed down; no module reads globals. */
@@ -34,6 +36,7 @@ export interface Container {
   /** Collects leaked bytes (periodically in processes that run jobs; on demand by `assetd fsck`). */
   readonly collector: Collector;
   readonly keys: KeyService;
+  readonly idempotency: IdempotencyStore;
   readonly assets: AssetService;
   readonly collections: CollectionService;
   readonly uploads: UploadService;
@@ -110,11 +113,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
       { ...config.uploads, allowedImportHosts: config.imports.allowedHosts },
       () => runner?.wake(),
     );
+    const downloader = new UploadDownloader(uploads, storage, options.importer ?? createImporter(config, files), log);
     const processor = new UploadProcessor(
       uploads,
       assets,
       storage,
-      options.importer ?? createImporter(config, files),
+      downloader,
       { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
@@ -127,11 +131,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
     runner = new JobRunner(
       jobs,
       new Map<string, JobHandler>([
+        [DOWNLOAD_UPLOAD_JOB, downloader],
         [PROCESS_UPLOAD_JOB, processor],
         [ASSET_PREVIEWS_JOB, previews],
       ]),
       {
         concurrency: config.jobs.concurrency,
+        // Downloads wait on other servers, for up to ASSETD_IMPORT_TIMEOUT_SECONDS: slots of their own.
+        pools: [{ name: 'downloads', types: [DOWNLOAD_UPLOAD_JOB], concurrency: config.jobs.downloadConcurrency }],
         leaseMs: config.jobs.leaseSeconds * 1000,
         pollMs: 1000,
         backoffMs: 2000,
@@ -153,6 +160,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
         tempMaxAgeMs: TEMP_MAX_AGE_MS,
       }),
       keys: new KeyService(db.kysely),
+      idempotency: new IdempotencyStore(db.kysely),
       assets,
       collections: new CollectionService(db.kysely),
       uploads,

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ensureStartupKey } from './auth/bootstrap.ts';
 import { loadConfig } from './config.ts';
@@ -62,14 +63,37 @@ async function startPartReceiver(container: Container, env: Env): Promise<ChildP
 }
 
 /** Says which ffmpeg makes video frames and audio waveforms (the system's wins over the bundled one), or that none does. */
-async function announceFfmpeg(container: Container): Promise<void> {
+async function announceFfmpeg(container: Container): Promise<string> {
   const ffmpeg = await ffmpegFor(container.config.ffmpeg);
   if (!ffmpeg) {
     container.log.warn('no ffmpeg: videos are imported without frames, and audio other than WAV without a waveform');
-    return;
+    return 'off (install ffmpeg, or set ASSETD_FFMPEG_PATH, to turn them on)';
   }
   const version = await ffmpegVersion(ffmpeg.path).catch((error: unknown) => `unknown (${error instanceof Error ? error.message : error})`);
   container.log.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, version }, 'ffmpeg for video frames and audio waveforms');
+  return `on (${ffmpeg.source} ffmpeg)`;
+}
+
+/** Where the database is, without its credentials. */
+function describeDatabase(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  const parsed = new URL(url);
+  return `postgres://${parsed.host}${parsed.pathname}`;
+}
+
+/** Listens, or fails with one line that says what to do (a port in use is the usual case). */
+async function listenOrExplain(app: FastifyInstance, port: number, host: string): Promise<string> {
+  try {
+    return await app.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(`port ${port} on ${host} is already in use: stop what listens there, or set PORT to another port`);
+    if (code === 'EACCES') throw new Error(`no permission to listen on port ${port}: use a port above 1023, or set PORT`);
+    if (code === 'EADDRNOTAVAIL')
+      throw new Error(`${host} is not an address of this machine: set HOST to one (127.0.0.1, or 0.0.0.0 for all)`);
+    throw error;
+  }
 }
 
 /** The API server; with ASSETD_RUN_JOBS (the default) it also runs jobs in this process. */
@@ -78,17 +102,39 @@ export async function serve(env: Env = process.env): Promise<void> {
   const config = loadConfig(env);
   await privateFolder(config.dataDir);
   const container = await createContainer(config);
-  await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
-  const app = await buildApp(container);
-  const receiver = await startPartReceiver(container, env);
-  if (config.jobs.run) await announceFfmpeg(container);
+  let url: string;
+  let app: FastifyInstance;
+  let receiver: ChildProcess | undefined;
+  try {
+    await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
+    app = await buildApp(container);
+    // The part receiver listens before the API does: once the API answers, its part URLs work.
+    receiver = await startPartReceiver(container, env);
+    // Jobs start only once both listen: a port in use ends the process with its one-line
+    // reason instead of leaving it running without a server.
+    url = await listenOrExplain(app, config.port, config.host);
+  } catch (error) {
+    receiver?.kill('SIGTERM');
+    await container.close();
+    throw error;
+  }
+  const videoFrames = config.jobs.run ? await announceFfmpeg(container) : 'in the workers (ASSETD_RUN_JOBS=false)';
   const background = config.jobs.run ? startBackground(container) : undefined;
   onSignals(container, async () => {
     receiver?.kill('SIGTERM');
     await app.close();
     await background?.stop();
   });
-  await app.listen({ port: config.port, host: config.host });
+  container.log.info(
+    {
+      url,
+      database: describeDatabase(config.databaseUrl),
+      storage: config.storage.kind === 'local' ? `local ${config.storage.root}` : `s3 ${config.storage.bucket}`,
+      dataDir: config.dataDir,
+      videoFrames,
+    },
+    `assetd ready at ${url}: API reference at ${url}/docs`,
+  );
   if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
     container.log.warn(
       { allowedHosts: config.allowedHosts },

@@ -135,7 +135,9 @@ describe.each(DATABASES)('job leases with worker processes on $name', (target) =
     });
     const failed = await current.container.uploads.get(scope, upload.id);
     expect(failed.status).toBe('failed');
-    expect(failed.errorMessage).toMatch(/^Processing failed after 5 attempts \(attempt 5 of 5 never finished: the process running it died/);
+    expect(failed.errorMessage).toMatch(
+      /^The download failed after 5 attempts \(attempt 5 of 5 never finished: the process running it died/,
+    );
     // No crash loop: the worker that buried the job is still up, and stops cleanly.
     await pause(1500);
     expect(survivor?.child.exitCode).toBeNull();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkips, createTestEnvironment, DATABASES, type TestEnvironment } from './helpers/databases.ts';
 
@@ -14,7 +15,8 @@ describe.each(DATABASES)('the job queue on $name', (target) => {
   test('gives each job to one of many workers claiming at once', async () => {
     const { jobs, db } = env.container;
     const ids = new Set<string>();
-    for (let i = 0; i < 30; i++) ids.add(await jobs.enqueue(db.kysely, 'test.claim', { i }));
+    // Three projects, so the fair order (running jobs per project) is computed under contention too.
+    for (let i = 0; i < 30; i++) ids.add(await jobs.enqueue(db.kysely, 'test.claim', { i }, { projectId: `proj_${i % 3}` }));
     const claimed: string[] = [];
     await Promise.all(
       Array.from({ length: 6 }, async (_, w) => {
@@ -86,6 +88,79 @@ describe.each(DATABASES)('the job queue on $name', (target) => {
     expect(await row(id)).toMatchObject({ status: 'dead', attempts: 2, last_error: 'died' });
     expect(await jobs.claim('w5', 60_000)).toBeUndefined();
   });
+
+  test('shares workers between projects: with one of A running, the next claim takes B, though A queued first', async () => {
+    const { jobs, db } = env.container;
+    const at = (secondsAgo: number) => ({ runAt: new Date(Date.now() - secondsAgo * 1000) });
+    const a = [
+      await jobs.enqueue(db.kysely, 'test.fair', {}, { projectId: 'proj_A', ...at(30) }),
+      await jobs.enqueue(db.kysely, 'test.fair', {}, { projectId: 'proj_A', ...at(29) }),
+      await jobs.enqueue(db.kysely, 'test.fair', {}, { projectId: 'proj_A', ...at(28) }),
+    ];
+    const b = [
+      await jobs.enqueue(db.kysely, 'test.fair', {}, { projectId: 'proj_B', ...at(20) }),
+      await jobs.enqueue(db.kysely, 'test.fair', {}, { projectId: 'proj_B', ...at(19) }),
+    ];
+    const order: string[] = [];
+    const claimed = [];
+    for (let i = 0; i < 5; i++) {
+      const job = await jobs.claim(`worker-${i}`, 60_000);
+      if (!job) break;
+      order.push(job.id);
+      claimed.push(job);
+    }
+    // Nothing running: the oldest (A). Then B has none running: B. Then one each: the oldest (A), …
+    expect(order).toEqual([a[0], b[0], a[1], b[1], a[2]]);
+    expect(await jobs.claim('worker-5', 60_000)).toBeUndefined();
+    for (const job of claimed) expect(await jobs.succeed(job)).toBe(true);
+  });
+
+  test('counts only live leases, and only jobs of the types the claim takes, as running', async () => {
+    const { jobs, db } = env.container;
+    const at = (secondsAgo: number) => ({ runAt: new Date(Date.now() - secondsAgo * 1000) });
+    // A's download runs; A's and B's validations wait, A's the older.
+    const download = await jobs.enqueue(db.kysely, 'test.download', {}, { projectId: 'proj_A', ...at(40) });
+    const validateA = await jobs.enqueue(db.kysely, 'test.validate', {}, { projectId: 'proj_A', ...at(30) });
+    const validateB = await jobs.enqueue(db.kysely, 'test.validate', {}, { projectId: 'proj_B', ...at(20) });
+    const downloading = await jobs.claim('downloader', 60_000, { only: ['test.download'] });
+    expect(downloading?.id).toBe(download);
+    // A download pool finds nothing else; the other pool does not count A's download against A.
+    expect(await jobs.claim('downloader', 60_000, { only: ['test.download'] })).toBeUndefined();
+    const first = await jobs.claim('validator', 100, { except: ['test.download'] });
+    expect(first?.id).toBe(validateA);
+    // A's validation dies (its lease runs out): it no longer counts, and being the oldest it is taken again before B's.
+    await pause(200);
+    const again = await jobs.claim('validator', 60_000, { except: ['test.download'] });
+    expect(again).toMatchObject({ id: validateA, attempts: 2 });
+    const next = await jobs.claim('validator', 60_000, { except: ['test.download'] });
+    expect(next?.id).toBe(validateB);
+    expect(await jobs.claim('anyone', 60_000, { only: [] })).toBeUndefined();
+    for (const job of [downloading, again, next]) if (job) expect(await jobs.succeed(job)).toBe(true);
+  });
+
+  it.skipIf(target.skipReason || target.name !== 'postgres')(
+    "takes another project's job when every ready job of the fairest one is held by a claim under way",
+    async () => {
+      const { jobs, db } = env.container;
+      const at = (secondsAgo: number) => ({ runAt: new Date(Date.now() - secondsAgo * 1000) });
+      const a = [
+        await jobs.enqueue(db.kysely, 'test.held', {}, { projectId: 'proj_A', ...at(30) }),
+        await jobs.enqueue(db.kysely, 'test.held', {}, { projectId: 'proj_A', ...at(29) }),
+      ];
+      const b = await jobs.enqueue(db.kysely, 'test.held', {}, { projectId: 'proj_B', ...at(20) });
+      const first = await jobs.claim('w1', 60_000);
+      expect(first?.id).toBe(a[0]);
+      // B is the fairest (none running), but another worker's claim holds its only job's row.
+      const second = await db.kysely.transaction().execute(async (trx) => {
+        await sql`select id from jobs where id = ${b} for update`.execute(trx);
+        return jobs.claim('w2', 60_000);
+      });
+      expect(second?.id).toBe(a[1]);
+      const third = await jobs.claim('w3', 60_000);
+      expect(third?.id).toBe(b);
+      for (const job of [first, second, third]) if (job) expect(await jobs.succeed(job)).toBe(true);
+    },
+  );
 
   const row = (id: string) =>
     env.container.db.kysely

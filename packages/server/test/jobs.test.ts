@@ -253,6 +253,30 @@ describe.each(targets)("Scenario's jobs on $name", ({ database, storage }) => {
     expect((await client.call('GET', '/v1/jobs/job_doesnotexist')).status).toBe(404);
   });
 
+  it.skipIf(skipReason)('lists uploads newest first, by visible status, in pages, each project its own', async () => {
+    const first = await client.createUpload({ fileName: 'u1.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 });
+    const second = await client.createUpload({ fileName: 'u2.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 });
+    await client.call('POST', `/v1/uploads/${second.id}/action`, { action: 'abort' });
+    const pending = await client.call('GET', '/v1/uploads?status=pending&pageSize=100');
+    expect(pending.status).toBe(200);
+    expect(pending.body.uploads.map((u: { id: string }) => u.id)).toContain(first.id);
+    expect(pending.body.uploads.every((u: { status: string }) => u.status === 'pending')).toBe(true);
+    const failed = await client.call('GET', '/v1/uploads?status=failed&pageSize=100');
+    expect(failed.body.uploads.map((u: { id: string }) => u.id)).toContain(second.id);
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < 200; i++) {
+      const page = await client.call('GET', `/v1/uploads?pageSize=3${token ? `&paginationToken=${encodeURIComponent(token)}` : ''}`);
+      seen.push(...page.body.uploads.map((u: { id: string }) => u.id));
+      token = page.body.nextPaginationToken;
+      if (!token) break;
+    }
+    expect(seen.slice(0, 2)).toEqual([second.id, first.id]);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect((await client.call('GET', '/v1/uploads?status=finished')).status).toBe(400);
+    expect((await other.call('GET', '/v1/uploads?pageSize=100')).body.uploads.map((u: { id: string }) => u.id)).not.toContain(first.id);
+  });
+
   it.skipIf(skipReason)('long-polls a job until its status changes', async () => {
     const upload = await client.createUpload({ fileName: 'c.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: 10 });
     const waiting = client.call('GET', `/v1/jobs/${upload.jobId}?waitSeconds=10&status=queued`);

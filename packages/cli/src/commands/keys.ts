@@ -23,8 +23,10 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .option('--name <label>', 'label to recognise the key by (default: "api key")')
     .option('--json', 'print the key as one JSON object')
     .action(async (options: CreateOptions) => {
-      const key = await withKeyService(io.env, (service) =>
-        service.create({ team: options.team, project: options.project, name: options.name }),
+      const key = await withKeyService(
+        io.env,
+        (service) => service.create({ team: options.team, project: options.project, name: options.name }),
+        { create: true },
       );
       io.stdout(options.json ? toJson(key) : describeCreated(key));
     });

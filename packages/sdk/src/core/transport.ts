@@ -12,6 +12,12 @@ export interface RequestOptions {
   /** Retries for this call; default the client's. */
   readonly maxRetries?: number;
   readonly headers?: Record<string, string>;
+  /**
+   * Sent as `Idempotency-Key` where the server honours one (creating an asset or an upload): a
+   * retry, by the client or by you, then creates nothing twice. The SDK makes one per call
+   * when you give none.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface ApiRequest extends RequestOptions {
@@ -19,6 +25,14 @@ export interface ApiRequest extends RequestOptions {
   readonly path: string;
   readonly query?: Record<string, QueryValue>;
   readonly body?: unknown;
+  /** A POST that is safe to send twice as it is (the server makes it so): it may be retried. */
+  readonly idempotent?: boolean;
+}
+
+/** A random idempotency key; getRandomValues works where randomUUID does not (pages served over plain http). */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `idem_${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /**
@@ -56,8 +70,12 @@ export class Transport {
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.defaultHeaders, ...request.headers };
     if (this.options.authorization) headers.authorization = this.options.authorization;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     const init = { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) };
-    const maxRetries = request.maxRetries ?? this.options.maxRetries;
+    // A POST that failed on the way may still have been done: it is repeated only when the
+    // server makes repeating it safe (an idempotency key, or an action that is idempotent).
+    const repeatable = request.method !== 'POST' || request.idempotent === true || Boolean(request.idempotencyKey);
+    const maxRetries = repeatable ? (request.maxRetries ?? this.options.maxRetries) : 0;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#attempt(url, init, request);
       const retriesLeft = attempt < maxRetries;

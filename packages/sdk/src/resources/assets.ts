@@ -1,5 +1,5 @@
 import { Page, PagePromise } from '../core/pagination.ts';
-import type { RequestOptions, Transport } from '../core/transport.ts';
+import { newIdempotencyKey, type RequestOptions, type Transport } from '../core/transport.ts';
 import type { Asset, AssetCreateParams, AssetListParams, AssetRenditionParams, AssetUpdateParams } from '../types.ts';
 
 /** A call's options, and the renditions the asset should come with (see `srcsetOf`). */
@@ -19,7 +19,13 @@ export class Assets {
 
   /** Uploads an image under 6 MB as base64 JSON (`client.upload` picks this path by itself). */
   async create(params: AssetCreateParams, options?: RequestOptions): Promise<Asset> {
-    const { asset } = await this.#http.request<{ asset: Asset }>({ method: 'POST', path: '/v1/assets', body: params, ...options });
+    const { asset } = await this.#http.request<{ asset: Asset }>({
+      method: 'POST',
+      path: '/v1/assets',
+      body: params,
+      ...options,
+      idempotencyKey: options?.idempotencyKey ?? newIdempotencyKey(),
+    });
     return asset;
   }
 

@@ -1,7 +1,16 @@
 import { APIUserAbortError, AssetdError } from '../core/errors.ts';
+import { Page, PagePromise } from '../core/pagination.ts';
 import { sleep } from '../core/retry.ts';
-import type { RequestOptions, Transport } from '../core/transport.ts';
-import type { ReceivedPart, Upload, UploadCreateParams, UploadPartLink, UploadRetrieveParams, UploadStatus } from '../types.ts';
+import { newIdempotencyKey, type RequestOptions, type Transport } from '../core/transport.ts';
+import type {
+  ReceivedPart,
+  Upload,
+  UploadCreateParams,
+  UploadListParams,
+  UploadPartLink,
+  UploadRetrieveParams,
+  UploadStatus,
+} from '../types.ts';
 
 const path = (id: string) => `/v1/uploads/${encodeURIComponent(id)}`;
 
@@ -35,7 +44,13 @@ export class Uploads {
 
   /** Starts a multipart upload (the answer has one part URL per part) or an import from a URL or a model hub. */
   create(params: UploadCreateParams, options?: RequestOptions): Promise<Upload> {
-    return this.#one({ method: 'POST', path: '/v1/uploads', body: params, ...options });
+    return this.#one({
+      method: 'POST',
+      path: '/v1/uploads',
+      body: params,
+      ...options,
+      idempotencyKey: options?.idempotencyKey ?? newIdempotencyKey(),
+    });
   }
 
   /**
@@ -54,9 +69,24 @@ export class Uploads {
     });
   }
 
+  /** The project's uploads, newest first (`status` to find the unfinished ones); `for await` walks every page. */
+  list(params: UploadListParams = {}, options?: RequestOptions): PagePromise<Upload> {
+    const fetchPage = async (paginationToken?: string): Promise<Page<Upload>> => {
+      const body = await this.#http.request<{ uploads: Upload[]; nextPaginationToken?: string }>({
+        method: 'GET',
+        path: '/v1/uploads',
+        query: { ...params, ...(paginationToken ? { paginationToken } : {}) },
+        ...options,
+      });
+      return new Page(body.uploads, body.nextPaginationToken, fetchPage);
+    };
+    return new PagePromise(() => fetchPage(params.paginationToken));
+  }
+
   /** Checks and joins the parts, then starts validation; calling it again returns the upload as it is. */
   complete(uploadId: string, options?: RequestOptions): Promise<Upload> {
-    return this.#one({ method: 'POST', path: `${path(uploadId)}/action`, body: { action: 'complete' }, ...options });
+    // The server makes completing idempotent: a retry returns the upload as it is.
+    return this.#one({ method: 'POST', path: `${path(uploadId)}/action`, body: { action: 'complete' }, idempotent: true, ...options });
   }
 
   /** Abandons a pending upload: its parts are deleted and it ends failed. */
@@ -72,8 +102,15 @@ export class Uploads {
   /** Fresh URLs for the parts named (all when none are), for a pending upload whose URLs expired. */
   async signParts(uploadId: string, partNumbers?: readonly number[], options?: RequestOptions): Promise<UploadPartLink[]> {
     const body = partNumbers ? { partNumbers } : {};
-    return (await this.#http.request<{ parts: UploadPartLink[] }>({ method: 'POST', path: `${path(uploadId)}/parts`, body, ...options }))
-      .parts;
+    return (
+      await this.#http.request<{ parts: UploadPartLink[] }>({
+        method: 'POST',
+        path: `${path(uploadId)}/parts`,
+        body,
+        idempotent: true,
+        ...options,
+      })
+    ).parts;
   }
 
   /** Waits, by long polls, until the upload is imported or failed, and returns it as it ended. */

@@ -47,8 +47,13 @@ export interface UploadOptions {
   readonly method?: 'auto' | 'base64' | 'multipart';
   /** Continue this pending upload: only the parts the server lacks are sent. */
   readonly resumeUploadId?: string;
-  /** Aborts the transfer and abandons the upload on the server (while it is still pending). */
+  /** Aborts the transfer and (unless `keepOnAbort`) abandons the upload on the server while it is still pending. */
   readonly signal?: AbortSignal;
+  /**
+   * On abort, leave the pending upload on the server (an UploadInterruptedError names it) so it
+   * can be resumed later, rather than abandoning it. Default false.
+   */
+  readonly keepOnAbort?: boolean;
   readonly onProgress?: (progress: UploadProgress) => void;
   /** Told as soon as the upload exists, so its id can be kept for a resume. */
   readonly onUploadCreated?: (upload: Upload) => void;
@@ -207,7 +212,7 @@ async function transfer(
     // crashed and whose hold must run out) answers 409 with Retry-After: retried, not final.
     await context.uploads.complete(uploadId, { signal, maxRetries: COMPLETE_RETRIES });
   } catch (error) {
-    if (signal?.aborted) throw await abandon(context, uploadId);
+    if (signal?.aborted && !options.keepOnAbort) throw await abandon(context, uploadId);
     // The upload stays pending: the error names it, so the caller can resume it.
     throw new UploadInterruptedError(uploadId, error);
   }

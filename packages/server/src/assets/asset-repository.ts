@@ -184,6 +184,12 @@ export class AssetRepository {
     if (query.authorId) q = q.where('assets.author_id', '=', query.authorId);
     if (query.type) q = q.where('assets.type', '=', query.type);
     if (query.kind) q = q.where('assets.kind', '=', query.kind);
+    if (query.sha256) {
+      const sha256 = query.sha256;
+      q = q.where((eb) =>
+        eb.exists(eb.selectFrom('files').select('files.id').whereRef('files.id', '=', 'assets.file_id').where('files.sha256', '=', sha256)),
+      );
+    }
     if (query.collectionId) {
       const collectionId = query.collectionId;
       q = q.where((eb) =>

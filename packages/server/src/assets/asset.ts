@@ -74,6 +74,8 @@ export interface AssetListQuery {
   readonly kind?: AssetKind;
   readonly tags?: readonly string[];
   readonly privacy?: Privacy;
+  /** Only assets whose bytes have this SHA-256 (lower-case hex): to skip files already uploaded. */
+  readonly sha256?: string;
 }
 
 export interface AssetPage {

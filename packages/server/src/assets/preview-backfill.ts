@@ -65,7 +65,13 @@ export class PreviewBackfill {
       const queued: QueuedJob[] = [];
       for (const asset of assets) {
         const payload: AssetPreviewsPayload = { assetId: asset.id, projectId: asset.projectId, missingOnly };
-        const jobId = await this.#jobs.enqueue(trx, ASSET_PREVIEWS_JOB, { ...payload }, { maxAttempts: MAX_ATTEMPTS });
+        // The project too, for its fair share of the workers: a project's backfill waits behind its own jobs, not the others'.
+        const jobId = await this.#jobs.enqueue(
+          trx,
+          ASSET_PREVIEWS_JOB,
+          { ...payload },
+          { maxAttempts: MAX_ATTEMPTS, projectId: asset.projectId },
+        );
         queued.push({ jobId, assetId: asset.id });
       }
       return queued;

@@ -34,7 +34,7 @@ export const missingPreviews = (asset: Pick<Asset, 'kind' | PreviewSlot>): Previ
 /**
  * The job that makes an existing asset's previews again (`assetd previews backfill`): after
  * ffmpeg was installed, after an upgrade that adds a preview kind, after previews were lost.
- * Payload: `{ assetId, missingOnly }` (and `projectId`, for fair sharing between projects).
+ * Payload: `{ assetId, projectId, missingOnly }`; the job row carries the project too (fair sharing).
  */
 export const ASSET_PREVIEWS_JOB = 'asset.previews';
 

@@ -7,6 +7,8 @@ import * as originalFileName from './migrations/004_original_file_name.ts';
 import * as previews from './migrations/005_previews.ts';
 import * as jobLeases from './migrations/006_job_leases.ts';
 import * as uploadJobsAndGroups from './migrations/007_upload_jobs_and_groups.ts';
+import * as jobProjects from './migrations/008_job_projects.ts';
+import * as idempotencyKeys from './migrations/010_idempotency_keys.ts';
 import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
@@ -32,6 +34,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_previews': previews,
   '006_job_leases': jobLeases,
   '007_upload_jobs_and_groups': uploadJobsAndGroups,
+  '008_job_projects': jobProjects,
+  '010_idempotency_keys': idempotencyKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -73,7 +77,9 @@ export function openDatabase(url: string, limits: DatabaseLimits, options: OpenO
 
 export async function migrate(db: Db): Promise<void> {
   // Name the schema of the migration tables, or Kysely finds another schema's and skips making its own.
-  const tables = db.schema ? { migrationTableSchema: db.schema } : {};
+  // Unordered: migrations written side by side on branches may land in either order, and each
+  // touches its own tables; a database that has a later one still gets an earlier one it lacks.
+  const tables = { allowUnorderedMigrations: true, ...(db.schema ? { migrationTableSchema: db.schema } : {}) };
   const unbounded = db.forMigrations();
   if (unbounded) {
     try {

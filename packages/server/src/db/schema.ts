@@ -159,9 +159,22 @@ export interface JobsTable {
   locked_until: Timestamp | null;
   /** The fencing token of the current lease, new with every claim; writes of the job must name it. */
   lease_token: string | null;
+  /** The project the job works for ('' for none): claims serve the project with the fewest running jobs first. */
+  project_id: string;
   last_error: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  project_id: string;
+  key: string;
+  /** SHA-256 of what the request asked (route, body): the same key with another request is refused. */
+  request_hash: string;
+  /** Null while the first request with the key runs. */
+  status_code: number | null;
+  response: string | null;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -176,4 +189,5 @@ export interface Database {
   settings: SettingsTable;
   uploads: UploadsTable;
   jobs: JobsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -41,8 +41,18 @@ export function startBackground(c: Container, sweepEveryMs = 60_000): Background
     },
     c.log,
   );
+  // Idempotency keys past their 24 h (each is also freed when reused after that).
+  const idempotency = every(
+    sweepEveryMs * 10,
+    'dropping old idempotency keys',
+    async () => {
+      await c.idempotency.sweep();
+    },
+    c.log,
+  );
   return {
     async stop() {
+      idempotency.stop();
       expiry.stop();
       completions.stop();
       collector.stop();

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { randomToken } from '../lib/ids.ts';
-import type { Job, JobQueue } from './job-queue.ts';
+import type { Job, JobQueue, JobTypes } from './job-queue.ts';
 import { Lease } from './lease.ts';
 
 /** Says whether a failure is worth another attempt; errors without it are retried. */
@@ -24,8 +24,20 @@ export interface JobHandler {
   onDead?(job: Job, error: unknown): Promise<void>;
 }
 
-export interface RunnerOptions {
+/**
+ * Slots of their own for some job types: those jobs never wait for the general slots, and never
+ * hold them (a slow download does not keep a validation waiting).
+ */
+export interface PoolOptions {
+  readonly name: string;
+  readonly types: readonly string[];
   readonly concurrency: number;
+}
+
+export interface RunnerOptions {
+  /** Jobs run at once of the types no pool names. */
+  readonly concurrency: number;
+  readonly pools?: readonly PoolOptions[];
   readonly leaseMs: number;
   readonly pollMs: number;
   /** First retry delay; each later one doubles, with jitter, up to five minutes. */
@@ -40,12 +52,42 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /** The longest pause between claims while the database fails them. */
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 
+/** One pool's slots: the types it claims and the jobs it runs now. */
+interface Pool {
+  readonly name: string;
+  readonly types: JobTypes;
+  readonly concurrency: number;
+  readonly active: Set<Promise<void>>;
+  wake?: () => void;
+}
+
+/** The configured pools, then the general one, which takes every type they do not name. */
+function poolsOf(options: RunnerOptions): Pool[] {
+  const own = options.pools ?? [];
+  return [
+    ...own.map((pool) => ({
+      name: pool.name,
+      types: { only: pool.types },
+      concurrency: pool.concurrency,
+      active: new Set<Promise<void>>(),
+    })),
+    {
+      name: 'jobs',
+      types: { except: own.flatMap((pool) => pool.types) },
+      concurrency: options.concurrency,
+      active: new Set<Promise<void>>(),
+    },
+  ];
+}
+
 /**
- * Runs queued jobs in this process with bounded concurrency. Each running job's lease is
- * renewed while it runs (jobs/lease.ts); a job whose process dies is taken over by any runner
- * once its lease runs out, and counts an attempt. Failures are retried with exponential backoff
- * until the job's last attempt. Database errors never end the process: claims back off, and
- * an outcome that could not be recorded is left to the lease (the job is taken again).
+ * Runs queued jobs in this process with bounded concurrency per pool: each pool claims only its
+ * own job types, into its own slots (and the queue serves, among those, the project with the
+ * fewest running jobs first). Each running job's lease is renewed while it runs
+ * (jobs/lease.ts); a job whose process dies is taken over by any runner once its lease runs
+ * out, and counts an attempt. Failures are retried with exponential backoff until the job's
+ * last attempt. Database errors never end the process: claims back off, and an outcome that
+ * could not be recorded is left to the lease (the job is taken again).
  */
 export class JobRunner {
   readonly #queue: JobQueue;
@@ -53,16 +95,16 @@ export class JobRunner {
   readonly #options: RunnerOptions;
   readonly #log: Logger;
   readonly #workerId = `${hostname()}:${process.pid}:${randomToken(6)}`;
-  readonly #active = new Set<Promise<void>>();
+  readonly #pools: readonly Pool[];
   #running = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  #loops: Promise<void>[] = [];
 
   constructor(queue: JobQueue, handlers: ReadonlyMap<string, JobHandler>, options: RunnerOptions, log: Logger) {
     this.#queue = queue;
     this.#handlers = handlers;
     this.#options = options;
     this.#log = log;
+    this.#pools = poolsOf(options);
   }
 
   get workerId(): string {
@@ -72,59 +114,60 @@ export class JobRunner {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loop = this.#run();
+    this.#loops = this.#pools.map((pool) => this.#run(pool));
   }
 
   /** Looks for work now rather than at the next poll (a job was just queued). */
   wake(): void {
-    this.#wake?.();
+    for (const pool of this.#pools) pool.wake?.();
   }
 
   /** Stops taking jobs and waits for those running to finish. */
   async stop(): Promise<void> {
     this.#running = false;
     this.wake();
-    await this.#loop;
-    await Promise.allSettled(this.#active);
+    await Promise.all(this.#loops);
+    await Promise.allSettled(this.#pools.flatMap((pool) => [...pool.active]));
   }
 
-  async #run(): Promise<void> {
+  async #run(pool: Pool): Promise<void> {
     let failures = 0;
     while (this.#running) {
       let claimed = false;
-      if (this.#active.size < this.#options.concurrency) {
+      if (pool.active.size < pool.concurrency) {
         try {
-          const job = await this.#queue.claim(this.#workerId, this.#options.leaseMs);
+          const job = await this.#queue.claim(this.#workerId, this.#options.leaseMs, pool.types);
           failures = 0;
           if (job) {
             claimed = true;
             const run = this.#execute(job).finally(() => {
-              this.#active.delete(run);
+              pool.active.delete(run);
+              // Its slot is free, and it may have queued a job for another pool (a download, its validation).
               this.wake();
             });
-            this.#active.add(run);
+            pool.active.add(run);
           }
         } catch (error) {
           // The database is down or stuck: back off (doubling, capped) rather than hammer it.
           failures++;
           const retryInMs = Math.min(MAX_CLAIM_BACKOFF_MS, this.#options.pollMs * 2 ** failures);
-          this.#log.error({ err: error, failures, retryInMs }, 'could not claim a job');
-          await this.#sleep(retryInMs);
+          this.#log.error({ err: error, failures, retryInMs, pool: pool.name }, 'could not claim a job');
+          await this.#sleep(pool, retryInMs);
           continue;
         }
       }
-      if (!claimed) await this.#sleep(this.#options.pollMs);
+      if (!claimed) await this.#sleep(pool, this.#options.pollMs);
     }
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(pool: Pool, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.#wake = done;
+      pool.wake = done;
     });
   }
 

@@ -8,18 +8,16 @@ import type { Job } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { storageSource } from '../media/byte-source.ts';
 import type { StorageBackend } from '../storage/storage.ts';
-import type { Importer } from '../uploads/importer.ts';
 import type { Upload } from '../uploads/upload.ts';
 import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
 import { isTerminal } from '../uploads/upload-lifecycle.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
 import { type Description, describeFile } from './describe.ts';
 
-/**
- * How often a download reports its progress, and learns whether its upload was aborted: the
- * abort may come to any process, so the job asks the database rather than waiting for a signal.
- */
-const DOWNLOAD_HEARTBEAT_MS = 1000;
+/** The `upload.download` job's handler (pipeline/download-upload.ts), run inline for an older job. */
+export interface DownloadStep {
+  run(job: Job, signal?: AbortSignal): Promise<void>;
+}
 
 export interface ProcessOptions {
   readonly maxPixels: number;
@@ -80,16 +78,18 @@ export function checkDeclared(upload: Upload, description: Description): void {
 }
 
 /**
- * The `upload.process` job: fetch the bytes of an import, then validate and describe the
- * file and record the asset. Each step is one of the lifecycle's transitions (made by
- * UploadService) and checks that it happened, so a retried or taken-over job resumes where the
- * last attempt stopped, never imports twice, and stops when the upload moved on without it.
+ * The `upload.process` job: validate and describe the file and record the asset (an import's
+ * bytes were fetched by its `upload.download` job, which queued this one). Each step is one of
+ * the lifecycle's transitions (made by UploadService) and checks that it happened, so a retried
+ * or taken-over job resumes where the last attempt stopped, never imports twice, and stops when
+ * the upload moved on without it.
  */
 export class UploadProcessor implements JobHandler {
   readonly #uploads: UploadService;
   readonly #assets: AssetService;
   readonly #storage: StorageBackend;
-  readonly #importer: Importer;
+  /** Downloads an import whose `upload.process` job was queued by a version that downloaded in it. */
+  readonly #download: DownloadStep;
   readonly #options: ProcessOptions;
   readonly #log: Logger;
 
@@ -97,28 +97,28 @@ export class UploadProcessor implements JobHandler {
     uploads: UploadService,
     assets: AssetService,
     storage: StorageBackend,
-    importer: Importer,
+    download: DownloadStep,
     options: ProcessOptions,
     log: Logger,
   ) {
     this.#uploads = uploads;
     this.#assets = assets;
     this.#storage = storage;
-    this.#importer = importer;
+    this.#download = download;
     this.#options = options;
     this.#log = log;
   }
 
   async run(job: Job, signal?: AbortSignal): Promise<void> {
     const uploadId = String(job.payload.uploadId);
-    let upload = await this.#uploads.findForJob(uploadId);
+    const upload = await this.#uploads.findForJob(uploadId);
     if (!upload || isTerminal(upload.status)) return;
+    if ((upload.status === 'pending' || upload.status === 'downloading') && upload.source !== 'multipart') {
+      // Queued before downloads had a job of their own (migration 008): the download runs here,
+      // once, and queues the validation as a job of its own like any download.
+      return this.#download.run(job, signal);
+    }
     try {
-      if ((upload.status === 'pending' || upload.status === 'downloading') && upload.source !== 'multipart') {
-        const downloaded = await this.#download(upload, signal);
-        if (!downloaded) return;
-        upload = downloaded;
-      }
       if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload, signal);
     } catch (error) {
       // A worker that lost the job's lease fails nothing: another worker may be importing this upload.
@@ -139,44 +139,8 @@ export class UploadProcessor implements JobHandler {
     if (await this.#uploads.fail(upload, message)) this.#log.info({ uploadId: upload.id, reason: message }, 'upload failed');
   }
 
-  /**
-   * Downloads an import into storage; undefined when the upload was aborted meanwhile (the
-   * download is cancelled and whatever it stored is deleted) or moved on without this job.
-   */
-  async #download(upload: Upload, lease: AbortSignal | undefined): Promise<Upload | undefined> {
-    if (!(await this.#uploads.beginDownload(upload))) return undefined;
-    const cancel = new AbortController();
-    let progress: number | null = null;
-    const heartbeat = setInterval(() => {
-      void this.#uploads.recordDownloadProgress(upload, progress).then(
-        (downloading) => {
-          if (!downloading) cancel.abort();
-        },
-        () => {}, // the database is unreachable for a moment: the next beat asks again
-      );
-    }, DOWNLOAD_HEARTBEAT_MS);
-    let fetched: Awaited<ReturnType<Importer['fetch']>>;
-    try {
-      fetched = await this.#importer.fetch(upload, {
-        // Stopped when the upload is aborted, or when this worker lost the job's lease.
-        signal: lease ? AbortSignal.any([cancel.signal, lease]) : cancel.signal,
-        onProgress: (received, total) => {
-          progress = total ? Math.min(1, received / total) : null;
-        },
-      });
-    } catch (error) {
-      if (cancel.signal.aborted) return undefined;
-      throw error;
-    } finally {
-      clearInterval(heartbeat);
-    }
-    const { staged } = fetched;
-    await this.#storage.putFile(upload.storageKey, staged.path);
-    if (!(await this.#uploads.finishDownload(upload, staged.size))) return undefined;
-    return { ...upload, status: 'validating', fileSize: staged.size };
-  }
-
   async #import(upload: Upload, signal: AbortSignal | undefined): Promise<void> {
+    const started = Date.now();
     const size = await this.#storage.size(upload.storageKey);
     if (size === undefined) throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
     // Extractors read the ranges they need; only images and 3D models get a local copy.
@@ -207,7 +171,7 @@ export class UploadProcessor implements JobHandler {
       // Failed or aborted meanwhile (another worker, a sweep): nothing more to do here.
       if (!(await this.#uploads.markValidated(upload))) return;
       const scope = { projectId: upload.projectId, authorId: upload.authorId };
-      await this.#assets.createFromStored(
+      const asset = await this.#assets.createFromStored(
         scope,
         {
           // The display name is the sanitised one; the client's own is kept beside it.
@@ -224,6 +188,11 @@ export class UploadProcessor implements JobHandler {
           if (!moved)
             throw Object.assign(new Error(`upload ${upload.id} was imported by another worker`), { retryable: false, alreadyDone: true });
         },
+      );
+      // One line per import, for the operator: what came in, how big, how long it took.
+      this.#log.info(
+        { uploadId: upload.id, assetId: asset, kind: description.kind, format: description.format, size, ms: Date.now() - started },
+        'upload imported',
       );
     } catch (error) {
       if ((error as { alreadyDone?: boolean }).alreadyDone) return;

@@ -6,8 +6,6 @@ import { downloadToStaging, type StageStream } from './import/safe-download.ts';
 import type { HostLookup } from './import/safe-request.ts';
 import type { Upload } from './upload.ts';
 
-const IDLE_TIMEOUT_MS = 60_000;
-
 /** What a running import is told, and tells. */
 export interface FetchControl {
   /** Aborted when the upload is: the download stops and leaves nothing behind. */
@@ -41,7 +39,7 @@ export function createImporter(config: Config, files: FileStore, lookup?: HostLo
   const base = {
     maxBytes: imports.maxBytes,
     timeoutMs: imports.timeoutSeconds * 1000,
-    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    minRate: { bytesPerSecond: imports.minRate.bytesPerSecond, windowMs: imports.minRate.windowSeconds * 1000 },
     allowedHosts,
     stage,
     lookup,

@@ -109,6 +109,9 @@ export function jobStatus(status: UploadStatus): JobStatus {
 /** The upload statuses a job status stands for, to filter jobs in the database. */
 export const uploadStatusesOf = (status: JobStatus): UploadStatus[] => UPLOAD_STATUSES.filter((s) => jobStatus(s) === status);
 
+/** The upload statuses a visible (spec 001) status stands for, to filter uploads in the database. */
+export const statusesShownAs = (status: VisibleUploadStatus): UploadStatus[] => UPLOAD_STATUSES.filter((s) => visibleStatus(s) === status);
+
 /** The statuses whose first entry stamps `started_at`, and those that stamp `ended_at`. */
 export const stampsStart = (status: UploadStatus): boolean => jobStatus(status) === 'in-progress';
 export const stampsEnd = isTerminal;

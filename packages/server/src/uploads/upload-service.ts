@@ -13,10 +13,26 @@ import { plainFileName } from './import/file-name.ts';
 import { parseCivitaiUrl, parseHuggingFaceName } from './import/hubs.ts';
 import { checkImportUrl } from './import/safe-request.ts';
 import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
-import { type PartLink, type PartLinker, PROCESS_UPLOAD_JOB, type Upload, type UploadProvider, type UploadSource } from './upload.ts';
+import {
+  DOWNLOAD_UPLOAD_JOB,
+  type PartLink,
+  type PartLinker,
+  PROCESS_UPLOAD_JOB,
+  type Upload,
+  type UploadProvider,
+  type UploadSource,
+} from './upload.ts';
 import { toUploadJob, type UploadJob } from './upload-job.ts';
 import { bareType, contentTypeFits, typesForKind, type UploadKind } from './upload-kinds.ts';
-import { type JobStatus, jobStatus, uploadStatusesOf, type VisibleUploadStatus, visibleStatus } from './upload-lifecycle.ts';
+import {
+  isTerminal,
+  type JobStatus,
+  jobStatus,
+  type UploadStatus,
+  uploadStatusesOf,
+  type VisibleUploadStatus,
+  visibleStatus,
+} from './upload-lifecycle.ts';
 import { UploadRepository } from './upload-repository.ts';
 
 export interface CreateUploadInput {
@@ -50,6 +66,13 @@ const ALREADY_COMPLETED = new Error('the upload was completed by another request
 export const displayName = (name: string) => plainFileName(name) ?? 'upload';
 
 const objectKey = (fileId: string) => `objects/${fileId.slice(-2)}/${fileId}`;
+
+/**
+ * The queue job that validates an import once its download (the job with the upload's public
+ * job id) is done. Derived rather than random, so it can be found from the upload; a multipart
+ * upload's validation job has the public id itself.
+ */
+export const validationJobId = (upload: Pick<Upload, 'jobId'>) => `${upload.jobId}.validate`;
 
 /**
  * The upload state machine: pending (parts arriving, or a download queued) → validating →
@@ -213,7 +236,8 @@ export class UploadService {
     const now = nowIso();
     const fallbackName = source === 'url' ? (new URL(reference).pathname.split('/').pop() ?? '') : reference;
     await this.#db.transaction().execute(async (trx) => {
-      const jobId = await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id });
+      // The download has a job (and a pool of workers) of its own; it queues the validation when done.
+      const jobId = await this.#jobs.enqueue(trx, DOWNLOAD_UPLOAD_JOB, { uploadId: id }, { projectId: scope.projectId });
       await this.#repo.insert(trx, {
         id,
         project_id: scope.projectId,
@@ -325,24 +349,34 @@ export class UploadService {
     return toUploadJob(upload);
   }
 
-  /** The project's jobs, newest first. */
-  async listJobs(
+  /** The project's uploads, newest first, in keyset pages; `statuses` are upload statuses. */
+  async list(
     scope: Scope,
-    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly JobStatus[] },
-  ): Promise<{ jobs: UploadJob[]; nextPaginationToken?: string }> {
-    const after = query.paginationToken === undefined ? undefined : decodeJobCursor(query.paginationToken);
-    const statuses = query.statuses?.flatMap(uploadStatusesOf);
+    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly UploadStatus[] },
+  ): Promise<{ uploads: Upload[]; nextPaginationToken?: string }> {
+    const after = query.paginationToken === undefined ? undefined : decodeUploadCursor(query.paginationToken);
     const rows = await this.#repo.page(scope.projectId, {
       limit: query.pageSize + 1,
-      ...(statuses ? { statuses } : {}),
+      ...(query.statuses ? { statuses: query.statuses } : {}),
       ...(after ? { after } : {}),
     });
     const page = rows.slice(0, query.pageSize);
     const last = page.at(-1);
-    return {
-      jobs: page.map(toUploadJob),
-      ...(rows.length > query.pageSize && last ? { nextPaginationToken: encodeJobCursor(last) } : {}),
-    };
+    return { uploads: page, ...(rows.length > query.pageSize && last ? { nextPaginationToken: encodeUploadCursor(last) } : {}) };
+  }
+
+  /** The project's jobs, newest first (each upload's job view). */
+  async listJobs(
+    scope: Scope,
+    query: { readonly pageSize: number; readonly paginationToken?: string; readonly statuses?: readonly JobStatus[] },
+  ): Promise<{ jobs: UploadJob[]; nextPaginationToken?: string }> {
+    const statuses = query.statuses?.flatMap(uploadStatusesOf);
+    const page = await this.list(scope, {
+      pageSize: query.pageSize,
+      ...(query.paginationToken !== undefined ? { paginationToken: query.paginationToken } : {}),
+      ...(statuses ? { statuses } : {}),
+    });
+    return { jobs: page.uploads.map(toUploadJob), ...(page.nextPaginationToken ? { nextPaginationToken: page.nextPaginationToken } : {}) };
   }
 
   #plan(upload: Upload): PartPlan {
@@ -514,7 +548,7 @@ export class UploadService {
           // Another holder (this one's lease ran out under load) finished first: keep its job only.
           if (!won) throw ALREADY_COMPLETED;
           // The queue job takes the upload's public job id, so the two are one job to everyone.
-          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId });
+          await this.#jobs.enqueue(trx, PROCESS_UPLOAD_JOB, { uploadId: id }, { id: upload.jobId, projectId: upload.projectId });
           return true;
         })
         .catch((error: unknown) => {
@@ -596,7 +630,7 @@ export class UploadService {
     if (!(await this.#repo.objectIsRecorded(upload.storageKey))) await this.#storage.delete(upload.storageKey).catch(() => {});
   }
 
-  // The steps of the upload.process job (pipeline/process-upload.ts). Each is one named
+  // The steps of the upload.download and upload.process jobs (pipeline/). Each is one named
   // transition and says whether it happened; false means the upload moved on without this job.
 
   /** Any upload, whatever its project: the job knows it by id. */
@@ -615,12 +649,28 @@ export class UploadService {
   }
 
   /**
-   * The downloaded bytes are stored under the upload's key: on to validation. When the upload was
-   * aborted meanwhile, the object just stored is deleted here (the abort ran before it existed).
+   * The downloaded bytes are stored under the upload's key: on to validation, whose job is
+   * queued in the same transaction (so the upload is never `validating` without one). When the
+   * upload was aborted or failed meanwhile, the object just stored is deleted here (the abort
+   * ran before it existed); when another attempt already handed it on, that object is left alone.
    */
   async finishDownload(upload: Upload, fileSize: number): Promise<boolean> {
-    if (await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 })) return true;
-    await this.#dropBytes(upload);
+    const moved = await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 }, trx))) return false;
+      await this.#jobs.enqueue(
+        trx,
+        PROCESS_UPLOAD_JOB,
+        { uploadId: upload.id },
+        { id: validationJobId(upload), projectId: upload.projectId },
+      );
+      return true;
+    });
+    if (moved) {
+      this.#onQueued();
+      return true;
+    }
+    const now = await this.#repo.find(null, upload.id);
+    if (!now || isTerminal(now.status)) await this.#dropBytes(upload);
     return false;
   }
 
@@ -642,11 +692,11 @@ export class UploadService {
 }
 
 /** A page token: where the last page ended, (createdAt, id) in the newest-first order. */
-function encodeJobCursor(upload: Upload): string {
+function encodeUploadCursor(upload: Upload): string {
   return Buffer.from(JSON.stringify([upload.createdAt, upload.id])).toString('base64url');
 }
 
-function decodeJobCursor(token: string): { createdAt: string; id: string } {
+function decodeUploadCursor(token: string): { createdAt: string; id: string } {
   try {
     const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string' && part.length <= 200)) {

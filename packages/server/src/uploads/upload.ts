@@ -48,5 +48,11 @@ export interface PartLink {
 /** Builds part URLs: the storage backend's own presigned URL, or a signed one on this server. */
 export type PartLinker = (upload: Upload, partNumber: number, expiresAt: number) => Promise<string>;
 
-/** The job that takes an upload from its bytes to an asset. */
+/** The job that takes an upload from its bytes to an asset: validation, description, the asset. */
 export const PROCESS_UPLOAD_JOB = 'upload.process';
+
+/**
+ * The job that fetches an import's bytes (URL or model hub) and then queues its
+ * `upload.process` job. Downloads have a pool of workers of their own (ASSETD_DOWNLOAD_CONCURRENCY).
+ */
+export const DOWNLOAD_UPLOAD_JOB = 'upload.download';

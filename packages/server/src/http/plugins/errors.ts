@@ -78,13 +78,23 @@ export function toAppError(error: FastifyError, request: FastifyRequest): AppErr
   return new AppError('INTERNAL', 'Internal server error', undefined, error);
 }
 
+/**
+ * Logs a failed request: one info line for the client's own mistakes and for a client that went
+ * away mid-request (its socket closed: nothing is wrong here, and no one is left to answer), a
+ * warning for an unreachable database, a stack trace only for what is really a server error.
+ */
+export function logFailure(request: FastifyRequest, error: AppError, raw: unknown): void {
+  if (error.status >= 500 && (request.raw.destroyed || request.raw.readableAborted)) {
+    request.log.info({ code: 'CLIENT_CLOSED', cause: String(raw) }, 'the client closed the connection before the request ended');
+  } else if (error.code === 'DATABASE_UNAVAILABLE') request.log.warn({ code: error.code, cause: String(raw) }, error.message);
+  else if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+  else request.log.info({ code: error.code, status: error.status }, error.message);
+}
+
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const error = toAppError(raw, request);
-    // An unreachable database fails every request alike: one line each, not a stack trace each.
-    if (error.code === 'DATABASE_UNAVAILABLE') request.log.warn({ code: error.code, cause: String(raw) }, error.message);
-    else if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
-    else request.log.info({ code: error.code, status: error.status }, error.message);
+    logFailure(request, error, raw);
     const body: ErrorBody = { code: error.code, message: error.message, requestId: request.id };
     if (error.details) body.details = error.details;
     if (error.status === 401) reply.header('www-authenticate', 'Basic realm="assetd"');

@@ -52,6 +52,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       bodyLimit: jsonBodyLimit,
       config: {
         auth: 'key',
+        idempotent: true,
         tooLargeMessage: `Images of ${Math.round(limit / 100_000) / 10} MB or more must be uploaded with POST /v1/uploads (multipart upload)`,
       },
       schema: {
@@ -101,6 +102,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
         kind: q.kind,
         tags: splitTags(q.tags),
         privacy: q.privacy,
+        sha256: q.sha256?.toLowerCase(),
       };
       // The public token sees public assets only, whatever was asked.
       const scope = request.scope;

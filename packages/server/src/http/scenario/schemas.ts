@@ -75,6 +75,12 @@ export const ListAssetsQuery = Type.Object({
     Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20, description: 'Comma-separated or repeated; assets with all of them' }),
   ),
   privacy: Type.Optional(StringEnum(PRIVACIES, { description: 'public lists the public assets of every team' })),
+  sha256: Type.Optional(
+    Type.String({
+      pattern: '^[0-9a-fA-F]{64}$',
+      description: "Only assets whose bytes have this SHA-256: a client's check for files already uploaded",
+    }),
+  ),
   ...RenditionQuery,
 });
 

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Container } from '../../container.ts';
 import type { PartLink, Upload } from '../../uploads/upload.ts';
 import { UPLOAD_KINDS } from '../../uploads/upload-kinds.ts';
-import { VISIBLE_UPLOAD_STATUSES, visibleStatus } from '../../uploads/upload-lifecycle.ts';
+import { statusesShownAs, VISIBLE_UPLOAD_STATUSES, visibleStatus } from '../../uploads/upload-lifecycle.ts';
 import { partLinker } from '../part-links.ts';
 import { requireScope } from '../plugins/auth.ts';
 import { ErrorResponse, ProjectQuery, StringEnum } from './schemas.ts';
@@ -34,6 +34,18 @@ export const GetUploadQuery = Type.Object({
   ),
   status: Type.Optional(
     StringEnum(VISIBLE_UPLOAD_STATUSES, { description: 'With waitSeconds: the status the client last saw (default: the current one)' }),
+  ),
+});
+
+export const ListUploadsQuery = Type.Object({
+  ...ProjectQuery.properties,
+  pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  paginationToken: Type.Optional(Type.String({ maxLength: 1000 })),
+  status: Type.Optional(
+    Type.Array(StringEnum(VISIBLE_UPLOAD_STATUSES), {
+      maxItems: 10,
+      description: 'Only uploads in these statuses (repeat the parameter for several)',
+    }),
   ),
 });
 
@@ -96,7 +108,7 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
   app.post(
     '/v1/uploads',
     {
-      config,
+      config: { ...config, idempotent: true },
       schema: {
         summary: 'Create an upload: multipart (presigned part URLs), or an import from a URL or a model hub',
         tags,
@@ -112,6 +124,32 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
         linker(request),
       );
       return { upload: toWireUpload(upload, parts) };
+    },
+  );
+
+  app.get(
+    '/v1/uploads',
+    {
+      config,
+      schema: {
+        summary: "*Beyond the spec*: the project's uploads, newest first (to find unfinished ones again)",
+        tags,
+        querystring: ListUploadsQuery,
+        response: { 200: Type.Object({ uploads: Type.Array(WireUpload), nextPaginationToken: Type.Optional(Type.String()) }), ...errors },
+      },
+    },
+    async (request) => {
+      const query = request.query as Static<typeof ListUploadsQuery>;
+      const statuses = query.status?.flatMap(statusesShownAs);
+      const page = await c.uploads.list(requireScope(request), {
+        pageSize: query.pageSize,
+        ...(query.paginationToken ? { paginationToken: query.paginationToken } : {}),
+        ...(statuses ? { statuses } : {}),
+      });
+      return {
+        uploads: page.uploads.map((upload) => toWireUpload(upload)),
+        ...(page.nextPaginationToken ? { nextPaginationToken: page.nextPaginationToken } : {}),
+      };
     },
   );
 

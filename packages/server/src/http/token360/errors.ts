@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
-import { toAppError } from '../plugins/errors.ts';
+import { logFailure, toAppError } from '../plugins/errors.ts';
 import { failure } from './envelope.ts';
 import { ServiceError } from './service-codes.ts';
 
@@ -25,8 +25,7 @@ function rewrite(raw: FastifyError, request: FastifyRequest): AppError {
 export function registerEnvelopeErrors(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const error = rewrite(raw, request);
-    if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
-    else request.log.info({ code: error.code, status: error.status }, error.message);
+    logFailure(request, error, raw);
     if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="assetd"');
     // Passes by itself (the database coming back): the client is told when to retry.
     if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));

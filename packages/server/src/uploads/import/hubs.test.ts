@@ -121,7 +121,7 @@ describe('resolveHuggingFace', () => {
       const download = await downloadToStaging(resolved.url, {
         maxBytes: 1024,
         timeoutMs: 5_000,
-        idleTimeoutMs: 5_000,
+        minRate: { bytesPerSecond: 0, windowMs: 5_000 },
         allowedHosts: [hub.host],
         stage: (source, limit) => store.stageStream(source, limit),
       });

@@ -17,12 +17,13 @@ export interface HubDownload {
   readonly fileName: string;
 }
 
-export type JsonFetcherOptions = Omit<SafeRequestOptions, 'maxBytes' | 'timeoutMs' | 'idleTimeoutMs'> &
-  Partial<Pick<SafeRequestOptions, 'maxBytes' | 'timeoutMs' | 'idleTimeoutMs'>>;
+export type JsonFetcherOptions = Omit<SafeRequestOptions, 'maxBytes' | 'timeoutMs' | 'minRate'> &
+  Partial<Pick<SafeRequestOptions, 'maxBytes' | 'timeoutMs' | 'minRate'>>;
 
 const JSON_MAX_BYTES = 1024 * 1024;
 const JSON_TIMEOUT_MS = 30_000;
-const JSON_IDLE_TIMEOUT_MS = 15_000;
+/** A hub's answer is small: it may be slow, but not silent for 15 s. */
+const JSON_MIN_RATE = { bytesPerSecond: 0, windowMs: 15_000 };
 
 /** A FetchJson under the same rules as downloads (public addresses, checked redirects), capped at 1 MiB and 30 s. */
 export function createJsonFetcher(options: JsonFetcherOptions = {}): FetchJson {
@@ -31,7 +32,7 @@ export function createJsonFetcher(options: JsonFetcherOptions = {}): FetchJson {
       ...options,
       maxBytes: options.maxBytes ?? JSON_MAX_BYTES,
       timeoutMs: options.timeoutMs ?? JSON_TIMEOUT_MS,
-      idleTimeoutMs: options.idleTimeoutMs ?? JSON_IDLE_TIMEOUT_MS,
+      minRate: options.minRate ?? JSON_MIN_RATE,
       headers: { accept: 'application/json', ...options.headers },
     });
     const chunks: Buffer[] = [];

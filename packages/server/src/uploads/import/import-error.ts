@@ -10,9 +10,10 @@ export type ImportErrorCode =
   | 'IMPORT_CANCELED';
 
 /**
- * A failed import. `retryable` tells the job runner whether another attempt may succeed
- * (timeouts, lost connections, 5xx) or can only fail the same way (forbidden targets, 4xx,
- * oversize files); it is always set, because the runner retries errors that do not say.
+ * A failed import. `retryable` tells the job runner whether another attempt may succeed (lost
+ * connections, 5xx) or can only fail the same way (forbidden targets, 4xx, oversize files) or
+ * is not worth the slot it would hold (timeouts: past the deadline or under the minimum rate);
+ * it is always set, because the runner retries errors that do not say.
  */
 export class ImportError extends AppError {
   readonly retryable: boolean;

@@ -37,7 +37,7 @@ function options(overrides: Partial<DownloadOptions> = {}): DownloadOptions {
   return {
     maxBytes: 1024 * 1024,
     timeoutMs: 10_000,
-    idleTimeoutMs: 5_000,
+    minRate: { bytesPerSecond: 0, windowMs: 5_000 },
     allowedHosts: [server.host],
     lookup: noLookup,
     stage: (source: Readable, limit: number) => store.stageStream(source, limit),
@@ -101,6 +101,18 @@ beforeAll(async () => {
       response.write(Buffer.alloc(100));
     } else if (url.pathname === '/stall-headers') {
       // Says nothing at all.
+    } else if (url.pathname === '/steady') {
+      // 128 KiB at 2 KiB every 20 ms: about 100 KiB/s, for about 1.3 s.
+      response.writeHead(200, { 'content-length': 128 * 1024 });
+      let sent = 0;
+      const timer = setInterval(() => {
+        response.write(Buffer.alloc(2048));
+        if (++sent === 64) {
+          clearInterval(timer);
+          response.end();
+        }
+      }, 20);
+      response.once('close', () => clearInterval(timer));
     } else if (url.pathname === '/trickle') {
       response.writeHead(200, { 'content-length': 1000 });
       const timer = setInterval(() => response.write('x'), 20);
@@ -332,27 +344,46 @@ describe('downloadToStaging: limits and failures', () => {
     expect(error.details).toMatchObject({ maxBytes: 100 * 1024 });
   });
 
-  it('times out a body that stops arriving', async () => {
-    const error = await importFailure(downloadToStaging(`${server.origin}/stall-body`, options({ idleTimeoutMs: 200 })), 'IMPORT_TIMEOUT');
-    expect(error.message).toContain('sent no data for 200 ms');
-    expect(error.retryable).toBe(true);
-  });
-
-  it('times out a server that never answers', async () => {
+  it('cuts off a body that stops arriving, without retrying', async () => {
     const error = await importFailure(
-      downloadToStaging(`${server.origin}/stall-headers`, options({ idleTimeoutMs: 200 })),
+      downloadToStaging(`${server.origin}/stall-body`, options({ minRate: { bytesPerSecond: 0, windowMs: 200 } })),
       'IMPORT_TIMEOUT',
     );
-    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(new RegExp(`^The download from ${server.host} stalled: nothing arrived for 2\\d\\d ms$`));
+    expect(error.retryable).toBe(false);
   });
 
-  it('times out a download that keeps trickling past the overall limit', async () => {
+  it('cuts off a server that never answers, without retrying', async () => {
     const error = await importFailure(
-      downloadToStaging(`${server.origin}/trickle`, options({ timeoutMs: 300, idleTimeoutMs: 5_000 })),
+      downloadToStaging(`${server.origin}/stall-headers`, options({ minRate: { bytesPerSecond: 1024, windowMs: 200 } })),
       'IMPORT_TIMEOUT',
     );
+    expect(error.message).toContain('stalled');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('cuts off a download slower than the minimum rate, though bytes keep coming', async () => {
+    // One byte every 20 ms is about 50 B/s: an idle timer would never fire.
+    const error = await importFailure(
+      downloadToStaging(`${server.origin}/trickle`, options({ minRate: { bytesPerSecond: 1000, windowMs: 300 } })),
+      'IMPORT_TIMEOUT',
+    );
+    expect(error.message).toMatch(/was too slow: \d+ B\/s over the last 3\d\d ms, under the minimum of 1000 B\/s$/);
+    expect(error.retryable).toBe(false);
+    expect(error.details).toMatchObject({ host: server.host, minBytesPerSecond: 1000, windowMs: 300 });
+    expect((error.details as { bytesPerSecond: number }).bytesPerSecond).toBeLessThan(1000);
+  });
+
+  it('lets a download slower than the network but above the minimum rate finish', async () => {
+    // Checked every 125 ms over 500 ms windows, more than twice over the transfer.
+    const download = await downloadToStaging(`${server.origin}/steady`, options({ minRate: { bytesPerSecond: 8 * 1024, windowMs: 500 } }));
+    expect(download.staged.size).toBe(128 * 1024);
+  });
+
+  it('times out a download that keeps trickling past the overall limit, without retrying', async () => {
+    const error = await importFailure(downloadToStaging(`${server.origin}/trickle`, options({ timeoutMs: 300 })), 'IMPORT_TIMEOUT');
     expect(error.message).toContain('did not finish within 300 ms');
-    expect(error.retryable).toBe(true);
+    expect(error.retryable).toBe(false);
   });
 
   it('stops a download mid-body when its signal aborts (canceled, or the job lost its lease), leaving nothing staged', async () => {
@@ -410,7 +441,7 @@ describe('downloadToStaging: limits and failures', () => {
       'IMPORT_TIMEOUT',
     );
     expect(error.message).toBe('The download from slow-dns.invalid did not finish within 100 ms');
-    expect(error.retryable).toBe(true);
+    expect(error.retryable).toBe(false);
     expect(requestsMade()).toBe(0);
   });
 

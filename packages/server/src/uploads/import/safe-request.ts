@@ -5,6 +5,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { type Readable, Transform } from 'node:stream';
 import { type BlockedRange, blockedRange } from './address-policy.ts';
 import { ImportError, importFailed, importTooLarge, invalidImportUrl } from './import-error.ts';
+import { checkIntervalMs, type MinRate, RateWatch, type TooSlow } from './min-rate.ts';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -19,8 +20,8 @@ export interface SafeRequestOptions {
   readonly maxBytes: number;
   /** Limit for the whole transfer: name lookups, connections, redirects and the body. */
   readonly timeoutMs: number;
-  /** Longest the connection may go without a byte moving. */
-  readonly idleTimeoutMs: number;
+  /** The slowest the transfer may be over a sliding window, from its start (see min-rate.ts). */
+  readonly minRate: MinRate;
   /** Redirects followed before giving up; 5 unless set. */
   readonly maxRedirects?: number;
   /**
@@ -86,7 +87,7 @@ export async function safeGet(input: string, options: SafeRequestOptions): Promi
   const lookup = options.lookup ?? systemLookup;
   let url = checkUrl(input, allowed, undefined);
   const headersOrigin = options.headersOrigin === undefined ? url.origin : new URL(options.headersOrigin).origin;
-  const transfer = new Transfer(options.timeoutMs, options.idleTimeoutMs, options.signal);
+  const transfer = new Transfer(options.timeoutMs, options.minRate, options.signal);
   try {
     let from: string | undefined;
     for (let redirects = 0; ; redirects += 1) {
@@ -117,12 +118,16 @@ export async function safeGet(input: string, options: SafeRequestOptions): Promi
 }
 
 /**
- * One transfer's request, timers and body. Whatever fails first (deadline, idle socket,
- * network, size) is recorded once and ends everything with that error.
+ * One transfer's request, timers and body. Whatever fails first (deadline, too slow, network,
+ * size) is recorded once and ends everything with that error.
+ *
+ * Neither timeout is worth a retry: a source that missed the deadline or the minimum rate will
+ * most likely do so again, and each attempt would hold a download slot as long again.
  */
 class Transfer {
-  readonly #idleTimeoutMs: number;
   readonly #deadline: NodeJS.Timeout;
+  readonly #rate: RateWatch;
+  readonly #watch: NodeJS.Timeout;
   readonly #failed: Promise<never>;
   #reject: (error: ImportError) => void = () => {};
   #host = '';
@@ -131,8 +136,7 @@ class Transfer {
   #done = false;
   #failure: ImportError | undefined;
 
-  constructor(timeoutMs: number, idleTimeoutMs: number, signal: AbortSignal | undefined) {
-    this.#idleTimeoutMs = idleTimeoutMs;
+  constructor(timeoutMs: number, minRate: MinRate, signal: AbortSignal | undefined) {
     this.#failed = new Promise<never>((_resolve, reject) => {
       this.#reject = reject;
     });
@@ -140,11 +144,16 @@ class Transfer {
     this.#deadline = setTimeout(() => {
       this.#fail(
         new ImportError('IMPORT_TIMEOUT', `The download from ${this.#host} did not finish within ${duration(timeoutMs)}`, {
-          retryable: true,
+          retryable: false,
           details: { host: this.#host, timeoutMs },
         }),
       );
     }, timeoutMs);
+    this.#rate = new RateWatch(minRate, Date.now());
+    this.#watch = setInterval(() => {
+      const slow = this.#rate.check(Date.now());
+      if (slow) this.#fail(tooSlow(this.#host, minRate, slow));
+    }, checkIntervalMs(minRate));
     if (signal) {
       const cancel = () => this.#fail(new ImportError('IMPORT_CANCELED', 'The import was canceled', { retryable: false }));
       if (signal.aborted) cancel();
@@ -167,14 +176,6 @@ class Transfer {
     // No agent: a fresh connection per hop, to the checked addresses only, closed when done.
     const request = client.request(url, { method: 'GET', headers, agent: false, lookup: pinnedLookup(addresses) });
     this.#request = request;
-    request.setTimeout(this.#idleTimeoutMs, () => {
-      this.#fail(
-        new ImportError('IMPORT_TIMEOUT', `${url.host} sent no data for ${duration(this.#idleTimeoutMs)}`, {
-          retryable: true,
-          details: { host: url.host, idleTimeoutMs: this.#idleTimeoutMs },
-        }),
-      );
-    });
     return this.race(
       new Promise<IncomingMessage>((resolve, reject) => {
         request.once('response', resolve);
@@ -195,9 +196,11 @@ class Transfer {
     const declared = contentLength(response.headers['content-length']);
     if (declared !== undefined && declared > maxBytes) throw importTooLarge(url.host, maxBytes);
     let received = 0;
+    const rate = this.#rate;
     const body = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         received += chunk.length;
+        rate.add(chunk.length);
         if (received > maxBytes) return callback(importTooLarge(url.host, maxBytes));
         onProgress?.(received, declared);
         callback(null, chunk);
@@ -232,6 +235,7 @@ class Transfer {
   close(): void {
     this.#done = true;
     clearTimeout(this.#deadline);
+    clearInterval(this.#watch);
     this.#body?.destroy();
     this.#request?.destroy();
   }
@@ -241,6 +245,7 @@ class Transfer {
     this.#done = true;
     this.#failure = error;
     clearTimeout(this.#deadline);
+    clearInterval(this.#watch);
     this.#reject(error);
     // The body first, so whoever reads it sees this error rather than the socket's.
     this.#body?.destroy(error);
@@ -351,6 +356,20 @@ function statusError(status: number, url: URL): ImportError {
   return importFailed(`HTTP ${status}${reason} from ${url.host}${hint}`, retryable, { status, host: url.host });
 }
 
+function tooSlow(host: string, rule: MinRate, slow: TooSlow): ImportError {
+  const details = {
+    host,
+    minBytesPerSecond: rule.bytesPerSecond,
+    windowMs: rule.windowMs,
+    bytesPerSecond: Math.round(slow.bytesPerSecond),
+  };
+  const message =
+    slow.bytes === 0
+      ? `The download from ${host} stalled: nothing arrived for ${duration(slow.spanMs)}`
+      : `The download from ${host} was too slow: ${speed(slow.bytesPerSecond)} over the last ${duration(slow.spanMs)}, under the minimum of ${speed(rule.bytesPerSecond)}`;
+  return new ImportError('IMPORT_TIMEOUT', message, { retryable: false, details });
+}
+
 const connectionLost = (url: URL) =>
   importFailed(`The connection to ${url.host} closed before the whole file arrived`, true, { host: url.host });
 
@@ -404,3 +423,9 @@ const via = (redirectedFrom: string | undefined) => (redirectedFrom ? ` (redirec
 const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
 const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`);
+
+function speed(bytesPerSecond: number): string {
+  if (bytesPerSecond < 1024) return `${Math.round(bytesPerSecond)} B/s`;
+  if (bytesPerSecond < 1024 ** 2) return `${Math.round(bytesPerSecond / 102.4) / 10} KiB/s`;
+  return `${Math.round(bytesPerSecond / (1024 ** 2 / 10)) / 10} MiB/s`;
+}
