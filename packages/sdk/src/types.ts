@@ -9,6 +9,7 @@ import type { GetJobQuery, ListJobsQuery, toWireJob } from '../../server/src/htt
 import type {
   CollectionBody,
   CreateAssetJsonBody,
+  GetAssetQuery,
   ListAssetsQuery,
   ListCollectionsQuery,
   UpdateAssetBody,
@@ -37,6 +38,14 @@ export type AssetCreateParams = Static<typeof CreateAssetJsonBody>;
 export type AssetUpdateParams = Static<typeof UpdateAssetBody>;
 /** Every filter of `GET /v1/assets`; the server fills in the defaults of those left out. */
 export type AssetListParams = Partial<Static<typeof ListAssetsQuery>>;
+/**
+ * What `renditions` an image asset comes with: a box in CSS pixels (`renditionWidth`,
+ * `renditionHeight`), `renditionFit`, `renditionFormat`, `renditionQuality` and the screen
+ * pixel ratios to serve (`renditionPixelRatios`, "1,2" by default). See `srcsetOf`.
+ */
+export type AssetRenditionParams = Omit<Static<typeof GetAssetQuery>, 'projectId'>;
+/** One rendition of an image asset: a signed link to a resized copy, its exact size and type. */
+export type AssetRendition = NonNullable<Asset['renditions']>[number];
 export type CollectionCreateParams = Static<typeof CollectionBody>;
 export type CollectionListParams = Partial<Static<typeof ListCollectionsQuery>>;
 export type UploadCreateParams = Static<typeof CreateUploadBody>;

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
   INVALID_BASE64: 400,
   UNHANDLED_IMAGE_FORMAT: 400,
+  /** Size parameters on a file link of something that is not an image. */
+  RENDITION_UNSUPPORTED: 400,
   MISSING_IMAGE: 400,
   INVALID_PAGINATION_TOKEN: 400,
   UNAUTHORIZED: 401,

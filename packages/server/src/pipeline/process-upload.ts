@@ -157,6 +157,7 @@ export class UploadProcessor implements JobHandler {
             ffmpeg: this.#options.ffmpeg,
             // Half the step's budget: a model too large to draw in it is imported without a preview, not failed.
             renderTimeoutMs: this.#options.stepTimeoutMs / 2,
+            waveformTimeoutMs: this.#options.stepTimeoutMs / 2,
             declaredType: upload.contentType ?? undefined,
             ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
             signal,
