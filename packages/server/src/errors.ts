@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   UPLOAD_NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,
   UPLOAD_NOT_COMPLETABLE: 400,
+  /** The client closed the connection (or was cut off as too slow) before its request was whole. */
+  REQUEST_INCOMPLETE: 400,
   UPLOAD_STATE: 409,
   UPLOAD_COMPLETING: 409,
   PART_TOO_LARGE: 413,

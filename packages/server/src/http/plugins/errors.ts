@@ -63,6 +63,11 @@ export function toAppError(error: FastifyError, request: FastifyRequest): AppErr
       return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
   }
   if (error instanceof SyntaxError) return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
+  // The client went away before its request was whole (it aborted, or was cut off as too slow):
+  // the body's stream fails with ECONNRESET, which is no fault here, least of all the database's.
+  if (!request.raw.complete && request.raw.destroyed) {
+    return new AppError('REQUEST_INCOMPLETE', 'The connection closed before the request was whole: send it again', undefined, error);
+  }
   const unavailable = databaseUnavailability(error);
   if (unavailable) {
     const message =
