@@ -177,7 +177,7 @@ describe('loadConfig for connections (slow clients) and shutdown', () => {
       idleTimeoutSeconds: 75,
       maxConnections: 1000,
       minBodyBytesPerSecond: 16 * 1024,
-      bodyRateWindowSeconds: 30,
+      minBodyRateWindowSeconds: 30,
       shutdownGraceSeconds: 20,
     });
     // Held silent for up to MAX_WAIT_SECONDS, a long poll must never meet the idle timeout.
@@ -190,8 +190,8 @@ describe('loadConfig for connections (slow clients) and shutdown', () => {
       ASSETD_REQUEST_TIMEOUT_SECONDS: '3',
       ASSETD_IDLE_TIMEOUT_SECONDS: '31',
       ASSETD_MAX_CONNECTIONS: '5',
-      ASSETD_MIN_BODY_KIB_PER_SECOND: '0',
-      ASSETD_BODY_RATE_WINDOW_SECONDS: '1',
+      ASSETD_MIN_BODY_BYTES_PER_SECOND: '0',
+      ASSETD_MIN_BODY_RATE_WINDOW_SECONDS: '1',
       ASSETD_SHUTDOWN_GRACE_SECONDS: '0',
     });
     expect(config.connections).toEqual({
@@ -200,7 +200,7 @@ describe('loadConfig for connections (slow clients) and shutdown', () => {
       idleTimeoutSeconds: 31,
       maxConnections: 5,
       minBodyBytesPerSecond: 0,
-      bodyRateWindowSeconds: 1,
+      minBodyRateWindowSeconds: 1,
       shutdownGraceSeconds: 0,
     });
   });
@@ -212,8 +212,8 @@ describe('loadConfig for connections (slow clients) and shutdown', () => {
     [{ ASSETD_IDLE_TIMEOUT_SECONDS: String(MAX_WAIT_SECONDS) }, /ASSETD_IDLE_TIMEOUT_SECONDS must be at least 31.*long poll/],
     [{ ASSETD_IDLE_TIMEOUT_SECONDS: '1.5' }, /ASSETD_IDLE_TIMEOUT_SECONDS must be an integer/],
     [{ ASSETD_MAX_CONNECTIONS: '0' }, /ASSETD_MAX_CONNECTIONS must be an integer between 1/],
-    [{ ASSETD_MIN_BODY_KIB_PER_SECOND: '-1' }, /ASSETD_MIN_BODY_KIB_PER_SECOND/],
-    [{ ASSETD_BODY_RATE_WINDOW_SECONDS: '0' }, /ASSETD_BODY_RATE_WINDOW_SECONDS/],
+    [{ ASSETD_MIN_BODY_BYTES_PER_SECOND: '-1' }, /ASSETD_MIN_BODY_BYTES_PER_SECOND/],
+    [{ ASSETD_MIN_BODY_RATE_WINDOW_SECONDS: '0' }, /ASSETD_MIN_BODY_RATE_WINDOW_SECONDS/],
     [{ ASSETD_SHUTDOWN_GRACE_SECONDS: 'later' }, /ASSETD_SHUTDOWN_GRACE_SECONDS/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -94,9 +94,12 @@ export interface Config {
     readonly idleTimeoutSeconds: number;
     /** Connections open at once, per process; more are refused. */
     readonly maxConnections: number;
-    /** A request body must move at least this many bytes a second over every window (0: no minimum). */
+    /**
+     * A request body must move at least this many bytes a second on average over any window of
+     * `minBodyRateWindowSeconds` (0: at least one byte a window), as import downloads must.
+     */
     readonly minBodyBytesPerSecond: number;
-    readonly bodyRateWindowSeconds: number;
+    readonly minBodyRateWindowSeconds: number;
     /** On SIGTERM, requests in flight get this long to finish; then their connections are closed. */
     readonly shutdownGraceSeconds: number;
   };
@@ -282,8 +285,8 @@ function connections(env: Env): Config['connections'] {
     requestTimeoutSeconds,
     idleTimeoutSeconds,
     maxConnections: integer(env, 'ASSETD_MAX_CONNECTIONS', 1000, 1, 1_000_000),
-    minBodyBytesPerSecond: integer(env, 'ASSETD_MIN_BODY_KIB_PER_SECOND', 16, 0, 1024 * 1024) * 1024,
-    bodyRateWindowSeconds: integer(env, 'ASSETD_BODY_RATE_WINDOW_SECONDS', 30, 1, 3600),
+    minBodyBytesPerSecond: integer(env, 'ASSETD_MIN_BODY_BYTES_PER_SECOND', 16 * 1024, 0, 1024 ** 3),
+    minBodyRateWindowSeconds: integer(env, 'ASSETD_MIN_BODY_RATE_WINDOW_SECONDS', 30, 1, 3600),
     shutdownGraceSeconds: integer(env, 'ASSETD_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
   });
 }

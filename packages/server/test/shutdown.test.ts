@@ -288,8 +288,8 @@ describe.each(deployments)('SIGTERM with jobs running: $name', (deployment) => {
         ASSETD_SIGNING_SECRET: randomToken(40),
         ASSETD_FFMPEG_PATH: 'off',
         ASSETD_SHUTDOWN_GRACE_SECONDS: '1',
-        // No minimum body rate: only the shutdown ends the stalled part below.
-        ASSETD_MIN_BODY_KIB_PER_SECOND: '0',
+        // The stalled part below is cut off by the shutdown's grace, not by the body rate (30 s).
+        ASSETD_MIN_BODY_BYTES_PER_SECOND: '0',
         ASSETD_LOG_LEVEL: 'warn',
       };
       const output: string[] = [];

@@ -26,8 +26,8 @@ const KiB = 1024;
 const LIMITS = {
   ASSETD_HEADERS_TIMEOUT_SECONDS: '1',
   ASSETD_REQUEST_TIMEOUT_SECONDS: '2',
-  ASSETD_BODY_RATE_WINDOW_SECONDS: '1',
-  ASSETD_MIN_BODY_KIB_PER_SECOND: '16',
+  ASSETD_MIN_BODY_RATE_WINDOW_SECONDS: '1',
+  ASSETD_MIN_BODY_BYTES_PER_SECOND: '16384',
 };
 /** How long past a limit the server may take to close (its checks tick; the machine is shared). */
 const SLACK_MS = 2000;

@@ -7,7 +7,7 @@ import { closeRawSockets, rawRequest, trickle } from '../../test/helpers/raw-soc
 import { BodyRateGuard, type BodyRejection } from './body-rate.ts';
 
 const KiB = 1024;
-const RULES = { minBytesPerSecond: 16 * KiB, windowMs: 1000, requestTimeoutMs: 1500 };
+const RULES = { minRate: { bytesPerSecond: 16 * KiB, windowMs: 1000 }, requestTimeoutMs: 1500 };
 
 interface Seen {
   /** How each request's body ended: read whole, or its stream failed. */
@@ -59,8 +59,8 @@ describe('BodyRateGuard', () => {
     socket.write(Buffer.alloc(32 * KiB, 1));
     const { reply, atMs } = await closed;
     expect(reply).toMatch(/^HTTP\/1\.1 408 /);
-    expect(atMs).toBeGreaterThanOrEqual(RULES.windowMs - 50);
-    expect(atMs).toBeLessThan(RULES.windowMs + 1000);
+    expect(atMs).toBeGreaterThanOrEqual(RULES.minRate.windowMs - 50);
+    expect(atMs).toBeLessThan(RULES.minRate.windowMs + 1000);
     await sleep(50);
     expect(seen.outcomes).toEqual(['failed']);
     expect(seen.rejections).toEqual([expect.objectContaining({ reason: 'too-slow' })]);
@@ -91,7 +91,7 @@ describe('BodyRateGuard', () => {
 
   it('does not blame the client while the server leaves the body unread', async () => {
     // The handler starts reading only after two windows: the bytes wait in its buffer meanwhile.
-    const { port, seen } = await serve({ deadline: false, readAfterMs: 2 * RULES.windowMs });
+    const { port, seen } = await serve({ deadline: false, readAfterMs: 2 * RULES.minRate.windowMs });
     const { socket, closed } = await rawRequest(port, putHead(32 * KiB));
     socket.write(Buffer.alloc(32 * KiB, 1));
     const { reply } = await Promise.race([closed, sleep(5000).then(() => ({ reply: 'still open' }))]);

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { Config } from '../config.ts';
+import { checkIntervalMs, type MinRate, RateWatch } from '../uploads/import/min-rate.ts';
 
 export interface BodyRules {
-  /** Bytes a second a body must move, averaged over each `windowMs`; 0: no minimum. */
-  readonly minBytesPerSecond: number;
-  readonly windowMs: number;
+  /** The slowest a body may arrive (the same sliding-window rule imports are held to). */
+  readonly minRate: MinRate;
   /** How long a request with a deadline (all but streamed uploads) may take to arrive whole. */
   readonly requestTimeoutMs: number;
 }
@@ -21,8 +21,9 @@ interface Watched {
   readonly response: ServerResponse;
   /** Epoch ms by which the request must have arrived whole; Infinity for a streamed upload. */
   readonly deadline: number;
-  /** [time, socket bytes read] a tick apart, oldest first, reaching back one window. */
-  samples: Array<[number, number]>;
+  rate: RateWatch;
+  /** The socket's bytes read at the last check. */
+  read: number;
 }
 
 /** What Node itself answers to a request that timed out, before it closes the socket. */
@@ -30,11 +31,11 @@ const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nCo
 
 /**
  * Cuts off request bodies that stop or crawl. A part of several GiB may take an hour on a slow
- * link, so a wall clock cannot tell it from a stalled one; its rate can: every body must move
- * at least `minBytesPerSecond` over each window (a sliding one, sampled every tick), or its
- * socket is closed. Requests that are not streamed uploads must also arrive whole within
- * `requestTimeoutMs`. Closing the socket is what frees everything the request held: its
- * stream fails, and whoever was writing it to disk removes what was written.
+ * link, so a wall clock cannot tell it from a stalled one; its rate can: every body is held to
+ * a minimum rate over a sliding window (`RateWatch`, as downloads are), counted in bytes read
+ * from its socket, or its socket is closed. Requests that are not streamed uploads must also
+ * arrive whole within `requestTimeoutMs`. Closing the socket is what frees everything the
+ * request held: its stream fails, and whoever was writing it to disk removes what was written.
  *
  * A body that does not move because this server is not reading it (the handler waits on the
  * database, the disk is slow: bytes wait in the stream's buffer, or the socket is paused) is
@@ -44,14 +45,11 @@ export class BodyRateGuard {
   readonly #rules: BodyRules;
   readonly #onReject: (request: IncomingMessage, rejection: BodyRejection) => void;
   readonly #watched = new Set<Watched>();
-  readonly #tickMs: number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(rules: BodyRules, onReject: (request: IncomingMessage, rejection: BodyRejection) => void) {
     this.#rules = rules;
     this.#onReject = onReject;
-    // Ten samples a window, at most one a second: a stall is seen within a tenth of a window of it ending.
-    this.#tickMs = Math.min(1000, Math.max(50, Math.floor(rules.windowMs / 10)));
   }
 
   /** Watches a request's body until it has arrived; `deadline: false` for streamed uploads. */
@@ -63,10 +61,11 @@ export class BodyRateGuard {
       request,
       response,
       deadline: options.deadline ? now + this.#rules.requestTimeoutMs : Number.POSITIVE_INFINITY,
-      samples: [[now, request.socket.bytesRead]],
+      rate: new RateWatch(this.#rules.minRate, now),
+      read: request.socket.bytesRead,
     });
     if (!this.#timer) {
-      this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+      this.#timer = setInterval(() => this.#tick(), checkIntervalMs(this.#rules.minRate));
       // Never what keeps a process alive.
       this.#timer.unref();
     }
@@ -86,7 +85,7 @@ export class BodyRateGuard {
   }
 
   #check(watched: Watched, now: number): void {
-    const { request, samples } = watched;
+    const { request } = watched;
     const socket = request.socket;
     if (request.complete || socket.destroyed) {
       this.#watched.delete(watched);
@@ -97,27 +96,22 @@ export class BodyRateGuard {
       this.#reject(watched, { reason: 'request-timeout', message: `the request did not arrive whole within ${seconds} s` });
       return;
     }
-    const { minBytesPerSecond, windowMs } = this.#rules;
-    if (minBytesPerSecond === 0) return;
     const read = socket.bytesRead;
     if (request.readableLength > 0 || socket.isPaused()) {
       // Bytes are waiting for this server to read them: the client is not the slow side.
-      watched.samples = [[now, read]];
+      watched.rate = new RateWatch(this.#rules.minRate, now);
+      watched.read = read;
       return;
     }
-    samples.push([now, read]);
-    // Keep the newest sample that is at least a window old: the window is measured from it.
-    while (samples.length > 2 && now - (samples[1] as [number, number])[0] >= windowMs) samples.shift();
-    const [since, before] = samples[0] as [number, number];
-    const elapsed = now - since;
-    if (elapsed < windowMs) return;
-    const moved = read - before;
-    if (moved < (minBytesPerSecond * elapsed) / 1000) {
-      this.#reject(watched, {
-        reason: 'too-slow',
-        message: `the body moved ${moved} bytes in ${(elapsed / 1000).toFixed(1)} s, under the minimum of ${minBytesPerSecond} bytes a second`,
-      });
-    }
+    watched.rate.add(read - watched.read);
+    watched.read = read;
+    const slow = watched.rate.check(now);
+    if (!slow) return;
+    const rate = Math.round(slow.bytesPerSecond);
+    this.#reject(watched, {
+      reason: 'too-slow',
+      message: `the body moved ${slow.bytes} bytes in ${(slow.spanMs / 1000).toFixed(1)} s (${rate} B/s), under the minimum of ${this.#rules.minRate.bytesPerSecond} B/s`,
+    });
   }
 
   #reject(watched: Watched, rejection: BodyRejection): void {
@@ -134,7 +128,6 @@ export class BodyRateGuard {
 
 /** The rules of a deployment's connection settings. */
 export const bodyRules = (limits: Config['connections']): BodyRules => ({
-  minBytesPerSecond: limits.minBodyBytesPerSecond,
-  windowMs: limits.bodyRateWindowSeconds * 1000,
+  minRate: { bytesPerSecond: limits.minBodyBytesPerSecond, windowMs: limits.minBodyRateWindowSeconds * 1000 },
   requestTimeoutMs: limits.requestTimeoutSeconds * 1000,
 });
