@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { exitSignal } from '../lib/exit-signal.ts';
 
 export interface DecodeOptions {
   /** The ffmpeg executable. */
@@ -40,7 +41,8 @@ export async function* decodeToMonoFloat(input: string, options: DecodeOptions):
       'f32le',
       '-',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Killed as this process exits, whatever the reason: a decoder must not be left orphaned.
+    { stdio: ['ignore', 'pipe', 'pipe'], signal: exitSignal(), killSignal: 'SIGKILL' },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8');
