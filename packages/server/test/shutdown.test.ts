@@ -2,17 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newId, randomToken } from '../src/lib/ids.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { type FakeFfmpeg, hangingFfmpeg, isAlive } from './helpers/fake-ffmpeg.ts';
 import { fixtureFile } from './helpers/media-files.ts';
+import { CLI, freePort } from './helpers/processes.ts';
 import { closedWithin, closeRawSockets, rawRequest } from './helpers/raw-socket.ts';
 
 announceSkips();
@@ -23,17 +23,7 @@ announceSkips();
  * exits within seconds, leaving no ffmpeg alive and no download open; after a restart both
  * uploads are retried and imported, not failed.
  */
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/src/main.ts');
 const VIDEO = fixtureFile('video.mp4');
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, output: string[], timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import type { LocalStorage } from '../src/storage/local/local-storage.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { listen } from './helpers/listen.ts';
+import { freePort } from './helpers/processes.ts';
 import { closedWithin, closeRawSockets, rawRequest, trickle } from './helpers/raw-socket.ts';
 import { createUpload as createUploadOn } from './helpers/uploads.ts';
 
@@ -47,15 +47,6 @@ function formHalves(fields: Record<string, string>, fileName: string, bytes: Buf
   const body = Buffer.concat([start, bytes, end]);
   const half = start.length + Math.floor(bytes.length / 2);
   return { contentType: `multipart/form-data; boundary=${boundary}`, length: body.length, first: body.subarray(0, half) };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function entries(dir: string): Promise<string[]> {
