@@ -44,6 +44,8 @@ export interface Config {
   readonly fileLinks: 'server' | 'presigned';
   /** Base URL clients reach this server at; signed file links are built on it. */
   readonly publicUrl: string | undefined;
+  /** The data folder's disk: the reserve kept for deletes on a full disk, and the low-space mark of /readyz. */
+  readonly disk: { readonly reserveBytes: number; readonly minFreeBytes: number };
   /**
    * Without publicUrl, the Host names (`host` or `host:port`) links may be built on besides
    * this machine's own; any other Host gets links on the listening address.
@@ -343,6 +345,10 @@ export function loadConfig(env: Env = process.env): Config {
     token360Prefix: routePrefix(env, 'ASSETD_TOKEN360_PREFIX', '/token360'),
     logLevel,
     corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
+    disk: Object.freeze({
+      reserveBytes: integer(env, 'ASSETD_DISK_RESERVE_BYTES', 16 * 1024 ** 2, 0, 1024 ** 3),
+      minFreeBytes: integer(env, 'ASSETD_MIN_FREE_BYTES', 64 * 1024 ** 2, 0, Number.MAX_SAFE_INTEGER),
+    }),
     allowedHosts: Object.freeze(
       (text(env, 'ASSETD_ALLOWED_HOSTS') ?? '')
         .split(',')

@@ -9,6 +9,7 @@ import { CollectionService } from './collections/collection-service.ts';
 import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
 import { Collector } from './files/collector.ts';
+import { DiskRoom } from './files/disk-room.ts';
 import { FileStore } from './files/file-store.ts';
 import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.ts';
 import { IdempotencyStore } from './idempotency/idempotency-store.ts';
@@ -37,6 +38,8 @@ export interface Container {
   readonly collector: Collector;
   readonly keys: KeyService;
   readonly idempotency: IdempotencyStore;
+  /** Free space on the data folder's disk, and the reserve that keeps deletes working when it is full. */
+  readonly room: DiskRoom;
   readonly assets: AssetService;
   readonly collections: CollectionService;
   readonly uploads: UploadService;
@@ -94,7 +97,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
     await migrate(db);
     const storage = await createStorage(config);
     await storage.ping();
-    const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'));
+    const room = new DiskRoom({ dir: config.dataDir, reserveBytes: config.disk.reserveBytes, minFreeBytes: config.disk.minFreeBytes });
+    await room.ensureReserve();
+    const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'), room);
     await files.sweepTemp(TEMP_MAX_AGE_MS);
     const signingSecret = await loadSigningSecret(db.kysely, config.signingSecret);
     const signer = new UrlSigner(signingSecret);
@@ -112,6 +117,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       assets,
       { ...config.uploads, allowedImportHosts: config.imports.allowedHosts },
       () => runner?.wake(),
+      (work) => files.withRoom(work),
     );
     const downloader = new UploadDownloader(uploads, storage, options.importer ?? createImporter(config, files), log);
     const processor = new UploadProcessor(
@@ -161,6 +167,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       }),
       keys: new KeyService(db.kysely),
       idempotency: new IdempotencyStore(db.kysely),
+      room,
       assets,
       collections: new CollectionService(db.kysely),
       uploads,

@@ -42,6 +42,7 @@ export const ERROR_STATUS = {
   TOO_MANY_PENDING_UPLOADS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
   /** The database is unreachable or too busy to answer in time: it passes, so retry (Retry-After). */
   DATABASE_UNAVAILABLE: 503,
   // Imports from a URL or a model hub (uploads/import).

@@ -336,13 +336,16 @@ export class AssetService {
   /** Deletes assets of the project, all or none; their bytes go when nothing else refers to them. */
   async delete(scope: Scope, ids: readonly string[]): Promise<void> {
     const unique = [...new Set(ids)];
-    const orphaned = await this.#db.transaction().execute(async (trx) => {
-      const found = await this.#repo.existing(trx, scope.projectId, unique);
-      const missing = unique.filter((id) => !found.has(id));
-      if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
-      const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
-      return this.#files.release(trx, fileIds);
-    });
+    // Deleting frees space, so it must work on a full disk too.
+    const orphaned = await this.#files.withRoom(() =>
+      this.#db.transaction().execute(async (trx) => {
+        const found = await this.#repo.existing(trx, scope.projectId, unique);
+        const missing = unique.filter((id) => !found.has(id));
+        if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
+        const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
+        return this.#files.release(trx, fileIds);
+      }),
+    );
     await this.#files.deleteReleased(orphaned);
   }
 }

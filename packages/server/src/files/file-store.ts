@@ -10,6 +10,7 @@ import { AppError } from '../errors.ts';
 import { newId, randomToken } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 import type { StorageBackend } from '../storage/storage.ts';
+import type { DiskRoom } from './disk-room.ts';
 
 /** Bytes received and hashed on the way in, waiting in the temp folder to be kept or dropped. */
 export interface StagedFile {
@@ -57,10 +58,18 @@ export class FileStore {
   readonly #storage: StorageBackend;
   readonly #tmpDir: string;
 
-  constructor(db: Kysely<Database>, storage: StorageBackend, tmpDir: string) {
+  readonly #room: DiskRoom | undefined;
+
+  constructor(db: Kysely<Database>, storage: StorageBackend, tmpDir: string, room?: DiskRoom) {
     this.#db = db;
     this.#storage = storage;
     this.#tmpDir = tmpDir;
+    this.#room = room;
+  }
+
+  /** Runs work that frees space (a delete, an abort) so that it still works on a full disk (disk-room.ts). */
+  withRoom<T>(work: () => Promise<T>): Promise<T> {
+    return this.#room ? this.#room.withRoom(work) : work();
   }
 
   get storage(): StorageBackend {
@@ -74,7 +83,13 @@ export class FileStore {
 
   async stageBuffer(data: Buffer): Promise<StagedFile> {
     const file = await this.#tempPath();
-    await writeFile(file, data);
+    try {
+      await writeFile(file, data);
+    } catch (error) {
+      // A full disk leaves half a file: nothing partial is kept.
+      await rm(file, { force: true });
+      throw error;
+    }
     return { path: file, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
