@@ -3,6 +3,7 @@ import { mkdtemp, open, readdir, rm, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fsck } from '../src/fsck.ts';
 import { formData, uploadImage } from './helpers/assets.ts';
 import { DATABASES } from './helpers/databases.ts';
 import { basic, bearer, json, startTestServer, type TestServer } from './helpers/http.ts';
@@ -135,5 +136,8 @@ describe('a full disk (embedded: SQLite and local storage on a 40 MiB tmpfs)', (
     expect(again.statusCode, again.body).toBe(200);
     expect((await server.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     await server.container.room.ensureReserve();
+    // And nothing leaked: no rows without bytes, no bytes without rows.
+    const { report } = await fsck({ ASSETD_DATA_DIR: dir, ASSETD_DISK_RESERVE_BYTES: '0' }, { graceSeconds: 0 });
+    expect(report).toEqual({ rowsWithoutBytes: [], uploadsWithoutBytes: [], objectsWithoutRows: [], multipartsWithoutUploads: [] });
   });
 });
