@@ -5,6 +5,7 @@ import { registerCollectionsCommands } from './commands/collections.ts';
 import { registerFsckCommand } from './commands/fsck.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerPreviewsCommands } from './commands/previews.ts';
 import { registerProjectsCommands } from './commands/projects.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerUploadCommand } from './commands/upload.ts';
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   registerServeCommand(program, io);
   registerKeysCommands(program, io);
   registerFsckCommand(program, io);
+  registerPreviewsCommands(program, io);
   registerUploadCommand(program, io);
   registerAssetsCommands(program, io);
   registerUploadsCommands(program, io);

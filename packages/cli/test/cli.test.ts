@@ -13,7 +13,7 @@ describe('assetd command line', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it.each([[[]], [['keys']], [['keys', 'create']], [['keys', 'list']], [['keys', 'revoke']], [['serve']]])(
+  it.each([[[]], [['keys']], [['keys', 'create']], [['keys', 'list']], [['keys', 'revoke']], [['serve']], [['previews', 'backfill']]])(
     'prints help for assetd %j --help',
     async (args) => {
       const result = await runCli([...args, '--help'], { ASSETD_DATA_DIR: dataDir });
@@ -27,6 +27,7 @@ describe('assetd command line', () => {
     expect((await runCli(['keys', '--help'], {})).stdout).toContain('ASSETD_DATABASE_URL');
     expect((await runCli(['serve', '--help'], {})).stdout).toContain('ASSETD_SIGNING_SECRET');
     expect((await runCli(['worker', '--help'], {})).stdout).toContain('ASSETD_JOB_CONCURRENCY');
+    expect((await runCli(['previews', 'backfill', '--help'], {})).stdout).toContain('ASSETD_DATABASE_URL');
   });
 
   it('reports configuration errors as they are', async () => {

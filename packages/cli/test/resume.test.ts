@@ -21,7 +21,10 @@ const sqlite = DATABASES[0] as (typeof DATABASES)[number];
  */
 async function startCountingProxy(target: string) {
   const parts: string[] = [];
+  let inflight = 0;
   const server: Server = createServer((incoming, outgoing) => {
+    inflight++;
+    outgoing.once('close', () => inflight--);
     const url = new URL(incoming.url ?? '/', target);
     const isPart = incoming.method === 'PUT' && /^\/uploads\/[^/]+\/parts\/\d+$/.test(url.pathname);
     const forward = httpRequest(url, { method: incoming.method, headers: incoming.headers }, (answer) => {
@@ -38,6 +41,7 @@ async function startCountingProxy(target: string) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     parts,
+    inflight: () => inflight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -80,6 +84,8 @@ describe('assetd upload after a crash', () => {
       first.kill('SIGKILL');
     }
     await new Promise((resolve) => first.once('exit', resolve));
+    // A part the killed client had sent may still be on its way to the server: let it land first.
+    await waitFor('the proxy to be idle', async () => (proxy.inflight() === 0 ? true : undefined), 30_000);
     const state = JSON.parse(await readFile(path.join(dir, 'state', 'unfinished-uploads.json'), 'utf8'));
     const [uploadId] = Object.values(state) as string[];
     expect(uploadId).toMatch(/^upload_/);

@@ -21,7 +21,8 @@ export {
 export type { ClientOptions, Fetch } from './core/options.ts';
 export { Page, PagePromise } from './core/pagination.ts';
 export type { RequestOptions } from './core/transport.ts';
-export type { Assets } from './resources/assets.ts';
+export { srcsetOf } from './renditions.ts';
+export type { AssetRetrieveOptions, Assets } from './resources/assets.ts';
 export type { Collections } from './resources/collections.ts';
 export { FINAL_JOB_STATUSES, type Jobs, type JobWaitOptions } from './resources/jobs.ts';
 export type { Projects } from './resources/projects.ts';

@@ -10,6 +10,7 @@ import type { toWireProject } from '../../server/src/http/scenario/projects.ts';
 import type {
   CollectionBody,
   CreateAssetJsonBody,
+  GetAssetQuery,
   ListAssetsQuery,
   ListCollectionsQuery,
   UpdateAssetBody,
@@ -40,6 +41,14 @@ export type AssetCreateParams = Static<typeof CreateAssetJsonBody>;
 export type AssetUpdateParams = Static<typeof UpdateAssetBody>;
 /** Every filter of `GET /v1/assets`; the server fills in the defaults of those left out. */
 export type AssetListParams = Partial<Static<typeof ListAssetsQuery>>;
+/**
+ * What `renditions` an image asset comes with: a box in CSS pixels (`renditionWidth`,
+ * `renditionHeight`), `renditionFit`, `renditionFormat`, `renditionQuality` and the screen
+ * pixel ratios to serve (`renditionPixelRatios`, "1,2" by default). See `srcsetOf`.
+ */
+export type AssetRenditionParams = Omit<Static<typeof GetAssetQuery>, 'projectId'>;
+/** One rendition of an image asset: a signed link to a resized copy, its exact size and type. */
+export type AssetRendition = NonNullable<Asset['renditions']>[number];
 export type CollectionCreateParams = Static<typeof CollectionBody>;
 export type CollectionListParams = Partial<Static<typeof ListCollectionsQuery>>;
 export type UploadCreateParams = Static<typeof CreateUploadBody>;

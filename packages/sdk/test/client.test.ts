@@ -1,5 +1,6 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePng } from '../../server/test/helpers/images.ts';
+import { makeImage, uniquePng } from '../../server/test/helpers/images.ts';
 import {
   APIConnectionError,
   AssetdClient,
@@ -7,6 +8,7 @@ import {
   BadRequestError,
   ConflictError,
   NotFoundError,
+  srcsetOf,
   type Upload,
 } from '../src/index.ts';
 import { DATABASES, type LiveServer, recordingFetch, startLiveServer } from './helpers.ts';
@@ -187,6 +189,32 @@ for (const target of DATABASES) {
       expect((await client.collections.removeAssets(collection.id, [asset.id])).assetCount).toBe(0);
       await client.collections.delete(collection.id);
       await expect(client.collections.retrieve(collection.id)).rejects.toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+    });
+
+    it('gives a web grid its renditions: srcset at 1x, 2x and 3x, links fetched without credentials', async () => {
+      const client = live.client();
+      const uploaded = await client.upload(await makeImage('jpeg', 1000, 800, { seed: 9 }), { name: 'photo.jpg' });
+      const tile = { renditionWidth: 160, renditionHeight: 160, renditionPixelRatios: '1,2,3' };
+      const page = await client.assets.list({ ...tile, pageSize: 100 });
+      const listed = page.items.find((asset) => asset.id === uploaded.id);
+      expect(listed?.renditions?.map((r) => [r.pixelRatio, r.width, r.height])).toEqual([
+        [1, 160, 160],
+        [2, 320, 320],
+        [3, 480, 480],
+      ]);
+      const srcset = srcsetOf(listed ?? {});
+      expect(srcset).toMatch(/^http:\/\/\S+ 1x, http:\/\/\S+ 2x, http:\/\/\S+ 3x$/);
+      const retrieved = await client.assets.retrieve(uploaded.id, {
+        renditionWidth: 400,
+        renditionFormat: 'avif',
+        renditionPixelRatios: '1',
+      });
+      const [only] = retrieved.renditions ?? [];
+      expect(only).toMatchObject({ width: 400, height: 320, mimeType: 'image/avif' });
+      const response = await fetch(only?.url as string);
+      expect(response.status).toBe(200);
+      expect(await sharp(Buffer.from(await response.arrayBuffer())).metadata()).toMatchObject({ format: 'heif', width: 400, height: 320 });
+      expect(srcsetOf(await client.assets.retrieve(uploaded.id))).toBeUndefined();
     });
   });
 }

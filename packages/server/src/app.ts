@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from './container.ts';
+import { serverOptions } from './http/connection-limits.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
@@ -13,6 +14,7 @@ import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
 import { registerIdempotency } from './http/plugins/idempotency.ts';
 import { registerNulGuard } from './http/plugins/nul-guard.ts';
+import { registerSlowClientGuard } from './http/plugins/slow-clients.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
 import { registerJobRoutes } from './http/scenario/jobs.ts';
@@ -47,7 +49,10 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Limits on slow clients, set again by registerSlowClientGuard: some only take effect here.
+    http: serverOptions(c.config.connections),
   });
+  registerSlowClientGuard(app, c.config.connections);
 
   // Only JSON and multipart bodies are spoken here; anything else is a 415, not a string body.
   app.removeContentTypeParser('text/plain');

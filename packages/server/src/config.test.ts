@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
+import { MAX_WAIT_SECONDS } from './http/scenario/uploads.ts';
 
 describe('loadConfig', () => {
   it('defaults to the embedded setup under ./data', () => {
@@ -83,6 +84,7 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       maxPendingPerProject: 1000,
     });
     expect(config.collector).toEqual({ graceSeconds: 6 * 3600, intervalSeconds: 3600 });
+    expect(config.disk).toEqual({ reserveBytes: 16 * 1024 ** 2, minFreeBytes: 64 * 1024 ** 2 });
     expect(config.database).toEqual({ connectTimeoutMs: 5000, statementTimeoutMs: 30_000, busyTimeoutMs: 5000 });
     expect(config.jobs).toMatchObject({ run: true, concurrency: 2, downloadConcurrency: 2 });
     expect(config.imports).toMatchObject({
@@ -164,6 +166,58 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
     [{ ASSETD_PART_URL_TTL_SECONDS: '10' }, /ASSETD_PART_URL_TTL_SECONDS/],
     [{ ASSETD_CORS_ORIGINS: 'app.example.com' }, /ASSETD_CORS_ORIGINS must be/],
   ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('loadConfig for connections (slow clients) and shutdown', () => {
+  it('has defaults that let slow links finish and long polls wait, but close stalled sockets', () => {
+    expect(loadConfig({}).connections).toEqual({
+      headersTimeoutSeconds: 30,
+      requestTimeoutSeconds: 300,
+      idleTimeoutSeconds: 75,
+      maxConnections: 1000,
+      minBodyBytesPerSecond: 16 * 1024,
+      minBodyRateWindowSeconds: 30,
+      shutdownGraceSeconds: 20,
+    });
+    // Held silent for up to MAX_WAIT_SECONDS, a long poll must never meet the idle timeout.
+    expect(loadConfig({}).connections.idleTimeoutSeconds).toBeGreaterThan(MAX_WAIT_SECONDS);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      ASSETD_HEADERS_TIMEOUT_SECONDS: '2',
+      ASSETD_REQUEST_TIMEOUT_SECONDS: '3',
+      ASSETD_IDLE_TIMEOUT_SECONDS: '31',
+      ASSETD_MAX_CONNECTIONS: '5',
+      ASSETD_MIN_BODY_BYTES_PER_SECOND: '0',
+      ASSETD_MIN_BODY_RATE_WINDOW_SECONDS: '1',
+      ASSETD_SHUTDOWN_GRACE_SECONDS: '0',
+    });
+    expect(config.connections).toEqual({
+      headersTimeoutSeconds: 2,
+      requestTimeoutSeconds: 3,
+      idleTimeoutSeconds: 31,
+      maxConnections: 5,
+      minBodyBytesPerSecond: 0,
+      minBodyRateWindowSeconds: 1,
+      shutdownGraceSeconds: 0,
+    });
+  });
+
+  it.each([
+    [{ ASSETD_HEADERS_TIMEOUT_SECONDS: '0' }, /ASSETD_HEADERS_TIMEOUT_SECONDS must be an integer between 1 and 3600/],
+    [{ ASSETD_REQUEST_TIMEOUT_SECONDS: 'soon' }, /ASSETD_REQUEST_TIMEOUT_SECONDS must be an integer/],
+    [{ ASSETD_HEADERS_TIMEOUT_SECONDS: '60', ASSETD_REQUEST_TIMEOUT_SECONDS: '30' }, /must be at least ASSETD_HEADERS_TIMEOUT_SECONDS/],
+    [{ ASSETD_IDLE_TIMEOUT_SECONDS: String(MAX_WAIT_SECONDS) }, /ASSETD_IDLE_TIMEOUT_SECONDS must be at least 31.*long poll/],
+    [{ ASSETD_IDLE_TIMEOUT_SECONDS: '1.5' }, /ASSETD_IDLE_TIMEOUT_SECONDS must be an integer/],
+    [{ ASSETD_MAX_CONNECTIONS: '0' }, /ASSETD_MAX_CONNECTIONS must be an integer between 1/],
+    [{ ASSETD_MIN_BODY_BYTES_PER_SECOND: '-1' }, /ASSETD_MIN_BODY_BYTES_PER_SECOND/],
+    [{ ASSETD_MIN_BODY_RATE_WINDOW_SECONDS: '0' }, /ASSETD_MIN_BODY_RATE_WINDOW_SECONDS/],
+    [{ ASSETD_SHUTDOWN_GRACE_SECONDS: 'later' }, /ASSETD_SHUTDOWN_GRACE_SECONDS/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
 });

@@ -44,6 +44,8 @@ export interface Config {
   readonly fileLinks: 'server' | 'presigned';
   /** Base URL clients reach this server at; signed file links are built on it. */
   readonly publicUrl: string | undefined;
+  /** The data folder's disk: the reserve kept for deletes on a full disk, and the low-space mark of /readyz. */
+  readonly disk: { readonly reserveBytes: number; readonly minFreeBytes: number };
   /**
    * Without publicUrl, the Host names (`host` or `host:port`) links may be built on besides
    * this machine's own; any other Host gets links on the listening address.
@@ -77,6 +79,34 @@ export interface Config {
    * byte); part URLs point at `url`, or at the request's host on that port.
    */
   readonly parts: { readonly port: number | undefined; readonly url: string | undefined };
+  /**
+   * What a client may hold without doing its part, on the API and the part receiver alike, so
+   * that stalled or trickling sockets cannot use up file descriptors.
+   */
+  readonly connections: {
+    /** The request line and headers must arrive within this. */
+    readonly headersTimeoutSeconds: number;
+    /**
+     * A request must arrive whole (headers and body) within this, except streamed uploads (part
+     * PUTs, form uploads): those may take as long as they keep up the minimum body rate.
+     */
+    readonly requestTimeoutSeconds: number;
+    /**
+     * A connection on which no byte moves either way for this long is closed, mid-request or
+     * between requests; above the longest long poll (30 s), which is silent while it waits.
+     */
+    readonly idleTimeoutSeconds: number;
+    /** Connections open at once, per process; more are refused. */
+    readonly maxConnections: number;
+    /**
+     * A request body must move at least this many bytes a second on average over any window of
+     * `minBodyRateWindowSeconds` (0: at least one byte a window), as import downloads must.
+     */
+    readonly minBodyBytesPerSecond: number;
+    readonly minBodyRateWindowSeconds: number;
+    /** On SIGTERM, requests in flight get this long to finish; then their connections are closed. */
+    readonly shutdownGraceSeconds: number;
+  };
   readonly uploads: {
     /** The largest file a multipart upload may declare (spec: 5 TB). */
     readonly maxFileBytes: number;
@@ -240,6 +270,37 @@ function fileLinks(env: Env, storage: StorageConfig): 'server' | 'presigned' {
   return value;
 }
 
+/**
+ * The idle timeout must exceed the longest long poll (`waitSeconds` is capped at 30 s: see
+ * MAX_WAIT_SECONDS in http/scenario/uploads.ts), during which a connection is silent.
+ */
+const MIN_IDLE_TIMEOUT_SECONDS = 31;
+
+function connections(env: Env): Config['connections'] {
+  const headersTimeoutSeconds = integer(env, 'ASSETD_HEADERS_TIMEOUT_SECONDS', 30, 1, 3600);
+  const requestTimeoutSeconds = integer(env, 'ASSETD_REQUEST_TIMEOUT_SECONDS', 300, 1, 24 * 3600);
+  if (requestTimeoutSeconds < headersTimeoutSeconds) {
+    throw new ConfigError(
+      `ASSETD_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must be at least ASSETD_HEADERS_TIMEOUT_SECONDS (${headersTimeoutSeconds}): the headers are part of the request`,
+    );
+  }
+  const idleTimeoutSeconds = integer(env, 'ASSETD_IDLE_TIMEOUT_SECONDS', 75, 1, 24 * 3600);
+  if (idleTimeoutSeconds < MIN_IDLE_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      `ASSETD_IDLE_TIMEOUT_SECONDS must be at least ${MIN_IDLE_TIMEOUT_SECONDS}, got ${idleTimeoutSeconds}: a long poll holds its connection silent for up to 30 s`,
+    );
+  }
+  return Object.freeze({
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    idleTimeoutSeconds,
+    maxConnections: integer(env, 'ASSETD_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    minBodyBytesPerSecond: integer(env, 'ASSETD_MIN_BODY_BYTES_PER_SECOND', 16 * 1024, 0, 1024 ** 3),
+    minBodyRateWindowSeconds: integer(env, 'ASSETD_MIN_BODY_RATE_WINDOW_SECONDS', 30, 1, 3600),
+    shutdownGraceSeconds: integer(env, 'ASSETD_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
+  });
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -293,6 +354,10 @@ export function loadConfig(env: Env = process.env): Config {
     webDir: webDir(text(env, 'ASSETD_WEB_DIR')),
     logLevel,
     corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
+    disk: Object.freeze({
+      reserveBytes: integer(env, 'ASSETD_DISK_RESERVE_BYTES', 16 * 1024 ** 2, 0, 1024 ** 3),
+      minFreeBytes: integer(env, 'ASSETD_MIN_FREE_BYTES', 64 * 1024 ** 2, 0, Number.MAX_SAFE_INTEGER),
+    }),
     allowedHosts: Object.freeze(
       (text(env, 'ASSETD_ALLOWED_HOSTS') ?? '')
         .split(',')
@@ -303,6 +368,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: text(env, 'ASSETD_PARTS_PORT') === undefined ? undefined : integer(env, 'ASSETD_PARTS_PORT', 0, 1, 65535),
       url: text(env, 'ASSETD_PARTS_URL') === undefined ? undefined : baseUrl(env, 'ASSETD_PARTS_URL', ''),
     }),
+    connections: connections(env),
     uploads: Object.freeze({
       maxFileBytes: integer(env, 'ASSETD_MAX_UPLOAD_BYTES', 5 * 1024 ** 4, 1, Number.MAX_SAFE_INTEGER),
       partUrlTtlSeconds: integer(env, 'ASSETD_PART_URL_TTL_SECONDS', 24 * 3600, 60, 7 * 24 * 3600),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { AssetService } from './assets/asset-service.ts';
+import { ASSET_PREVIEWS_JOB } from './assets/previews.ts';
 import { KeyService } from './auth/keys.ts';
 import { loadSigningSecret } from './auth/signing-secret.ts';
 import { UrlSigner } from './auth/url-signer.ts';
@@ -8,12 +9,15 @@ import { CollectionService } from './collections/collection-service.ts';
 import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
 import { Collector } from './files/collector.ts';
+import { DiskRoom } from './files/disk-room.ts';
 import { FileStore } from './files/file-store.ts';
+import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.ts';
 import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
 import { UploadDownloader } from './pipeline/download-upload.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
+import { PreviewRefresher } from './pipeline/refresh-previews.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
 import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
@@ -28,10 +32,14 @@ export interface Container {
   readonly db: Db;
   readonly storage: StorageBackend;
   readonly files: FileStore;
+  /** Resized copies of stored images, drawn on request and cached in storage. */
+  readonly renditions: Renditions;
   /** Collects leaked bytes (periodically in processes that run jobs; on demand by `assetd fsck`). */
   readonly collector: Collector;
   readonly keys: KeyService;
   readonly idempotency: IdempotencyStore;
+  /** Free space on the data folder's disk, and the reserve that keeps deletes working when it is full. */
+  readonly room: DiskRoom;
   readonly assets: AssetService;
   readonly collections: CollectionService;
   readonly uploads: UploadService;
@@ -89,7 +97,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
     await migrate(db);
     const storage = await createStorage(config);
     await storage.ping();
-    const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'));
+    const room = new DiskRoom({ dir: config.dataDir, reserveBytes: config.disk.reserveBytes, minFreeBytes: config.disk.minFreeBytes });
+    await room.ensureReserve();
+    const files = new FileStore(db.kysely, storage, path.join(config.dataDir, 'tmp'), room);
     await files.sweepTemp(TEMP_MAX_AGE_MS);
     const signingSecret = await loadSigningSecret(db.kysely, config.signingSecret);
     const signer = new UrlSigner(signingSecret);
@@ -107,6 +117,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       assets,
       { ...config.uploads, allowedImportHosts: config.imports.allowedHosts },
       () => runner?.wake(),
+      (work) => files.withRoom(work),
     );
     const downloader = new UploadDownloader(uploads, storage, options.importer ?? createImporter(config, files), log);
     const processor = new UploadProcessor(
@@ -117,11 +128,18 @@ export async function createContainer(config: Config, options: ContainerOptions 
       { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
+    const previews = new PreviewRefresher(
+      assets,
+      storage,
+      { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
+      log,
+    );
     runner = new JobRunner(
       jobs,
       new Map<string, JobHandler>([
         [DOWNLOAD_UPLOAD_JOB, downloader],
         [PROCESS_UPLOAD_JOB, processor],
+        [ASSET_PREVIEWS_JOB, previews],
       ]),
       {
         concurrency: config.jobs.concurrency,
@@ -142,12 +160,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
       db,
       storage,
       files,
+      renditions: new Renditions(storage, { maxPixels: config.maxImagePixels, maxPerFile: DEFAULT_MAX_RENDITIONS_PER_FILE }),
       collector: new Collector(db.kysely, storage, files, {
         graceMs: config.collector.graceSeconds * 1000,
         tempMaxAgeMs: TEMP_MAX_AGE_MS,
       }),
       keys: new KeyService(db.kysely),
       idempotency: new IdempotencyStore(db.kysely),
+      room,
       assets,
       collections: new CollectionService(db.kysely),
       uploads,

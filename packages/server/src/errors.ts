@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
   INVALID_BASE64: 400,
   UNHANDLED_IMAGE_FORMAT: 400,
+  /** Size parameters on a file link of something that is not an image. */
+  RENDITION_UNSUPPORTED: 400,
   MISSING_IMAGE: 400,
   INVALID_PAGINATION_TOKEN: 400,
   UNAUTHORIZED: 401,
@@ -31,6 +33,8 @@ export const ERROR_STATUS = {
   UPLOAD_NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,
   UPLOAD_NOT_COMPLETABLE: 400,
+  /** The client closed the connection (or was cut off as too slow) before its request was whole. */
+  REQUEST_INCOMPLETE: 400,
   UPLOAD_STATE: 409,
   UPLOAD_COMPLETING: 409,
   PART_TOO_LARGE: 413,
@@ -38,6 +42,7 @@ export const ERROR_STATUS = {
   TOO_MANY_PENDING_UPLOADS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
   /** The database is unreachable or too busy to answer in time: it passes, so retry (Retry-After). */
   DATABASE_UNAVAILABLE: 503,
   // Imports from a URL or a model hub (uploads/import).

@@ -7,3 +7,10 @@ export { type Container, createContainer } from './container.ts';
 export { migrate, openDatabase } from './db/database.ts';
 export { type FsckOptions, type FsckReport, type FsckResult, fsck } from './fsck.ts';
 export { serve, work } from './main.ts';
+export {
+  type BackfillFailure,
+  type BackfillOptions,
+  type BackfillProgress,
+  type BackfillResult,
+  backfillPreviews,
+} from './previews-backfill.ts';

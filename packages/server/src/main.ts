@@ -12,15 +12,18 @@ import { ffmpegFor, ffmpegVersion } from './media/ffmpeg.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** Stops cleanly on SIGTERM or SIGINT: `stop` drains work in flight, then the process exits. */
+/**
+ * Stops cleanly on SIGTERM or SIGINT: `stop` ends work in flight (running jobs at once, to be
+ * retried; requests within the grace period), then the process exits.
+ */
 function onSignals(container: Container, stop: () => Promise<void>): void {
   let stopping = false;
   const handle = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    container.log.info({ signal }, 'shutting down: finishing work in flight');
+    container.log.info({ signal }, 'shutting down: stopping jobs, finishing requests in flight');
     // Work that never ends must not keep the process up for ever.
-    const timer = setTimeout(() => process.exit(1), 30_000);
+    const timer = setTimeout(() => process.exit(1), (container.config.connections.shutdownGraceSeconds + 10) * 1000);
     timer.unref();
     await stop();
     await container.close();
@@ -60,6 +63,21 @@ async function startPartReceiver(container: Container, env: Env): Promise<ChildP
     process.exit(1);
   });
   return child;
+}
+
+/**
+ * Closes the API: new requests are refused (503 on open connections), long polls answer at
+ * once, and requests in flight get `graceMs` to finish; then their connections are closed (a
+ * client retries a part or a request).
+ */
+async function closeServer(app: FastifyInstance, graceMs: number): Promise<void> {
+  const grace = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  grace.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(grace);
+  }
 }
 
 /** Says which ffmpeg makes video frames and audio waveforms (the system's wins over the bundled one), or that none does. */
@@ -104,23 +122,26 @@ export async function serve(env: Env = process.env): Promise<void> {
   const container = await createContainer(config);
   let url: string;
   let app: FastifyInstance;
+  let receiver: ChildProcess | undefined;
   try {
     await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
     app = await buildApp(container);
-    // Listen before anything else starts (jobs, the part receiver): a port in use then ends
-    // the process with its one-line reason instead of leaving it running without a server.
+    // The part receiver listens before the API does: once the API answers, its part URLs work.
+    receiver = await startPartReceiver(container, env);
+    // Jobs start only once both listen: a port in use ends the process with its one-line
+    // reason instead of leaving it running without a server.
     url = await listenOrExplain(app, config.port, config.host);
   } catch (error) {
+    receiver?.kill('SIGTERM');
     await container.close();
     throw error;
   }
-  const receiver = await startPartReceiver(container, env);
   const videoFrames = config.jobs.run ? await announceFfmpeg(container) : 'in the workers (ASSETD_RUN_JOBS=false)';
   const background = config.jobs.run ? startBackground(container) : undefined;
   onSignals(container, async () => {
     receiver?.kill('SIGTERM');
-    await app.close();
-    await background?.stop();
+    // Together: jobs stop at once (their ffmpeg and downloads with them) while requests finish.
+    await Promise.all([closeServer(app, config.connections.shutdownGraceSeconds * 1000), background?.stop()]);
   });
   container.log.info(
     {

@@ -101,7 +101,7 @@ describe.each(DATABASES)('authentication and tenancy on $name', (target) => {
 
   it.skipIf(target.skipReason)('answers health and readiness', async () => {
     expect(json(await get('/healthz'))).toEqual({ status: 'ok' });
-    expect(json(await get('/readyz'))).toEqual({ status: 'ok', database: 'ok', storage: 'ok' });
+    expect(json(await get('/readyz'))).toEqual({ status: 'ok', database: 'ok', storage: 'ok', disk: 'ok' });
   });
 
   it.skipIf(target.skipReason)('serves the OpenAPI document generated from the routes', async () => {

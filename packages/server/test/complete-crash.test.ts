@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fsck } from '../src/fsck.ts';
 import { newId, randomToken } from '../src/lib/ids.ts';
 import { announceSkips, DATABASES, removeTestBucket, STORAGES } from './helpers/databases.ts';
 import { makeWav } from './helpers/media.ts';
@@ -214,5 +215,8 @@ describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
     expect(results.filter((r) => r.sent !== r.stored)).toEqual([]);
     expect(results).toHaveLength(ROUNDS);
     await kill();
+    // After all of it, fsck finds no row without bytes and no bytes without a row (grace 0: nothing is in flight now).
+    const { report } = await fsck(env, { graceSeconds: 0 });
+    expect(report).toEqual({ rowsWithoutBytes: [], uploadsWithoutBytes: [], objectsWithoutRows: [], multipartsWithoutUploads: [] });
   });
 });

@@ -1,6 +1,11 @@
 import { Page, PagePromise } from '../core/pagination.ts';
 import { newIdempotencyKey, type RequestOptions, type Transport } from '../core/transport.ts';
-import type { Asset, AssetCreateParams, AssetListParams, AssetUpdateParams } from '../types.ts';
+import type { Asset, AssetCreateParams, AssetListParams, AssetRenditionParams, AssetUpdateParams } from '../types.ts';
+
+/** A call's options, and the renditions the asset should come with (see `srcsetOf`). */
+export type AssetRetrieveOptions = RequestOptions & AssetRenditionParams;
+
+const REQUEST_OPTIONS = ['signal', 'timeout', 'maxRetries', 'headers'] as const;
 
 const path = (id: string) => `/v1/assets/${encodeURIComponent(id)}`;
 
@@ -24,8 +29,20 @@ export class Assets {
     return asset;
   }
 
-  async retrieve(assetId: string, options?: RequestOptions): Promise<Asset> {
-    const { asset } = await this.#http.request<{ asset: Asset }>({ method: 'GET', path: path(assetId), ...options });
+  /** One asset; with rendition parameters, an image comes with `renditions` (links to resized copies). */
+  async retrieve(assetId: string, options: AssetRetrieveOptions = {}): Promise<Asset> {
+    const request: Record<string, unknown> = {};
+    const query: Record<string, string | number | undefined> = {};
+    for (const [name, value] of Object.entries(options)) {
+      if ((REQUEST_OPTIONS as readonly string[]).includes(name)) request[name] = value;
+      else query[name] = value as string | number | undefined;
+    }
+    const { asset } = await this.#http.request<{ asset: Asset }>({
+      method: 'GET',
+      path: path(assetId),
+      query,
+      ...(request as RequestOptions),
+    });
     return asset;
   }
 

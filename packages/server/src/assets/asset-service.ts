@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { AssetsTable, Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { FileRef, FileStore, PendingFile, StagedFile } from '../files/file-store.ts';
+import type { FileRef, FileStore, PendingFile, ReleasedFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
@@ -9,6 +9,7 @@ import { type Description, describeFile } from '../pipeline/describe.ts';
 import type { Asset, AssetListQuery, AssetPage, AssetPatch, Scope } from './asset.ts';
 import { AssetRepository } from './asset-repository.ts';
 import { decodeCursor } from './cursor.ts';
+import { PREVIEW_COLUMNS, type PreviewSlot } from './previews.ts';
 
 /** Where a new asset goes and how it is labelled; spec 001's assetOptions. */
 export interface AssetOptions {
@@ -49,6 +50,12 @@ interface StoredPreviews {
   readonly preview?: PendingFile;
   readonly waveform?: PendingFile;
 }
+
+/** Preview images or data made for an existing asset, by the slot each fills. */
+export type PreviewFiles = Partial<Record<PreviewSlot, { readonly bytes: Buffer; readonly mimeType: string }>>;
+
+/** The asset's previews changed (or it went) after they were read: the caller reads it again. */
+class PreviewsChanged extends Error {}
 
 const formatMegabytes = (bytes: number) => `${Math.round(bytes / 100_000) / 10} MB`;
 
@@ -235,6 +242,60 @@ export class AssetService {
     return parent;
   }
 
+  /**
+   * Puts freshly made previews on an existing asset (the `asset.previews` job): each slot given
+   * replaces what the asset had there (the old file loses this asset's reference, and its bytes
+   * go when no one else uses them) and `previewError` is recorded. Only while the asset still has
+   * the previews it was read with: false, and nothing changed, when it was deleted or another
+   * job changed them meanwhile. Identical bytes end in the same file (deduplication), so making
+   * a preview again that did not change changes nothing but the timestamp.
+   */
+  async replacePreviews(asset: Asset, made: PreviewFiles, previewError: string | null): Promise<boolean> {
+    const slots = (Object.keys(made) as PreviewSlot[]).filter((slot) => made[slot] !== undefined);
+    const stored: PendingFile[] = [];
+    try {
+      for (const slot of slots) {
+        const file = made[slot] as { bytes: Buffer; mimeType: string };
+        stored.push(await this.#files.uploadBuffer(file.bytes, file.mimeType));
+      }
+    } catch (error) {
+      await this.#files.deleteObjects(stored.map((file) => file.storageKey));
+      throw error;
+    }
+    let orphaned: ReleasedFile[] = [];
+    try {
+      await this.#files.commit(stored, async (trx, refs) => {
+        const set: Record<string, string | null> = { preview_error: previewError, updated_at: nowIso() };
+        slots.forEach((slot, i) => {
+          set[PREVIEW_COLUMNS[slot]] = (refs[i] as FileRef).id;
+        });
+        let update = trx
+          .updateTable('assets')
+          .set(set as Updateable<AssetsTable>)
+          .where('id', '=', asset.id);
+        for (const slot of slots) {
+          const current = asset[slot]?.id;
+          update =
+            current === undefined ? update.where(PREVIEW_COLUMNS[slot], 'is', null) : update.where(PREVIEW_COLUMNS[slot], '=', current);
+        }
+        const result = await update.executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new PreviewsChanged();
+        const replaced = slots.map((slot) => asset[slot]?.id).filter((id): id is string => id !== undefined);
+        orphaned = await this.#files.release(trx, replaced);
+      });
+    } catch (error) {
+      if (error instanceof PreviewsChanged) return false;
+      throw error;
+    }
+    await this.#files.deleteReleased(orphaned);
+    return true;
+  }
+
+  /** An asset of any project, for work the system does on its own (jobs); undefined when it is gone. */
+  findAny(id: string): Promise<Asset | undefined> {
+    return this.#repo.find(null, id);
+  }
+
   async get(scope: Scope, id: string): Promise<Asset> {
     const asset = await this.#repo.find(scope.projectId, id);
     if (!asset) throw notFound('ASSET_NOT_FOUND', 'Asset', id);
@@ -275,13 +336,16 @@ export class AssetService {
   /** Deletes assets of the project, all or none; their bytes go when nothing else refers to them. */
   async delete(scope: Scope, ids: readonly string[]): Promise<void> {
     const unique = [...new Set(ids)];
-    const orphaned = await this.#db.transaction().execute(async (trx) => {
-      const found = await this.#repo.existing(trx, scope.projectId, unique);
-      const missing = unique.filter((id) => !found.has(id));
-      if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
-      const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
-      return this.#files.release(trx, fileIds);
-    });
-    await this.#files.deleteObjects(orphaned);
+    // Deleting frees space, so it must work on a full disk too.
+    const orphaned = await this.#files.withRoom(() =>
+      this.#db.transaction().execute(async (trx) => {
+        const found = await this.#repo.existing(trx, scope.projectId, unique);
+        const missing = unique.filter((id) => !found.has(id));
+        if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
+        const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
+        return this.#files.release(trx, fileIds);
+      }),
+    );
+    await this.#files.deleteReleased(orphaned);
   }
 }

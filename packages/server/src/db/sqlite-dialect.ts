@@ -37,6 +37,14 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 }
 
+/** Stands in for a statement with nothing to do. */
+const NO_OP: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
 class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
 
@@ -45,6 +53,10 @@ class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
+    // SQLite ends a transaction by itself when a write fails with a full disk (or an I/O error);
+    // Kysely's rollback then fails with "no transaction is active" and hides the real error
+    // (which callers must see: a full disk is a 507, and a delete frees room and retries).
+    if (/^\s*rollback\s*$/i.test(sql) && !this.#db.isTransaction) return NO_OP;
     return new NodeSqliteStatement(this.#db.prepare(sql));
   }
 

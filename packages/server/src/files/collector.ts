@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AssetService } from '../assets/asset-service.ts';
 import type { Database } from '../db/schema.ts';
 import { nowIso } from '../lib/time.ts';
+import { RENDITION_NAME } from '../media/rendition.ts';
 import type { ListedObject, OpenMultipart, StorageBackend } from '../storage/storage.ts';
-import type { FileStore } from './file-store.ts';
+import { type FileStore, parseRenditionKey, RENDITIONS_ROOT } from './file-store.ts';
 
 /** Upload statuses whose row still owns its object and its multipart upload. */
 const LIVE_UPLOADS = ['pending', 'completing', 'validating', 'validated'] as const;
@@ -47,8 +48,8 @@ export interface SweepResult {
 
 /**
  * Collects what crashes and failed requests leak: objects no row records (and temporaries such
- * as `.part` files beside them), multipart uploads of uploads that ended, and old staging
- * files. Safe in several processes at once: it only deletes what nothing refers to and what is
+ * as `.part` files beside them), renditions of files that are gone (and their temporaries),
+ * multipart uploads of uploads that ended, and old staging files. Safe in several processes at once: it only deletes what nothing refers to and what is
  * older than the grace period, and deleting twice is harmless.
  */
 export class Collector {
@@ -160,11 +161,13 @@ export class Collector {
     return { deleted, repaired };
   }
 
-  /** Objects under `objects/` that no file row and no live upload refers to, a batch at a time. */
+  /**
+   * What nothing refers to, a batch at a time: objects under `objects/` that no file row and no
+   * live upload records, and renditions (`renditions/`) whose file row is gone or whose name is
+   * not a rendition's (a temporary left by a write that died). A live file's renditions stay.
+   */
   async *#unreferencedObjects(): AsyncIterable<ListedObject[]> {
-    let batch: ListedObject[] = [];
-    const flush = async () => {
-      const keys = batch.map((object) => object.key);
+    yield* this.#unreferencedUnder('objects/', async (keys) => {
       const [files, uploads] = await Promise.all([
         this.#db.selectFrom('files').select('storage_key').where('storage_key', 'in', keys).execute(),
         this.#db
@@ -174,12 +177,32 @@ export class Collector {
           .where('status', 'in', [...LIVE_UPLOADS])
           .execute(),
       ]);
-      const referenced = new Set([...files, ...uploads].map((row) => row.storage_key));
-      const unreferenced = batch.filter((object) => !referenced.has(object.key));
+      return new Set([...files, ...uploads].map((row) => row.storage_key));
+    });
+    yield* this.#unreferencedUnder(RENDITIONS_ROOT, async (keys) => {
+      const owners = new Map(keys.map((key) => [key, parseRenditionKey(key)]));
+      const fileIds = [...new Set([...owners.values()].flatMap((owner) => (owner ? [owner.fileId] : [])))];
+      const live = fileIds.length === 0 ? [] : await this.#db.selectFrom('files').select('id').where('id', 'in', fileIds).execute();
+      const liveIds = new Set(live.map((row) => row.id));
+      return new Set(
+        keys.filter((key) => {
+          const owner = owners.get(key);
+          return owner !== undefined && RENDITION_NAME.test(owner.name) && liveIds.has(owner.fileId);
+        }),
+      );
+    });
+  }
+
+  /** Objects under `prefix` that `referenced` (given a batch of keys, those still in use) does not keep. */
+  async *#unreferencedUnder(prefix: string, referenced: (keys: string[]) => Promise<Set<string>>): AsyncIterable<ListedObject[]> {
+    let batch: ListedObject[] = [];
+    const flush = async () => {
+      const kept = await referenced(batch.map((object) => object.key));
+      const unreferenced = batch.filter((object) => !kept.has(object.key));
       batch = [];
       return unreferenced;
     };
-    for await (const object of this.#storage.listObjects('objects/')) {
+    for await (const object of this.#storage.listObjects(prefix)) {
       batch.push(object);
       if (batch.length >= BATCH) yield await flush();
     }

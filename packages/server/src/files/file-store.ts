@@ -10,6 +10,7 @@ import { AppError } from '../errors.ts';
 import { newId, randomToken } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 import type { StorageBackend } from '../storage/storage.ts';
+import type { DiskRoom } from './disk-room.ts';
 
 /** Bytes received and hashed on the way in, waiting in the temp folder to be kept or dropped. */
 export interface StagedFile {
@@ -29,6 +30,12 @@ export interface FileRef {
 
 /** Bytes already in storage under a fresh key, not yet recorded in the database. */
 export interface PendingFile extends FileRef {}
+
+/** A file whose last reference went: its row is deleted, its bytes and renditions are to go. */
+export interface ReleasedFile {
+  readonly id: string;
+  readonly storageKey: string;
+}
 
 const WRITE_BUFFER = 1024 * 1024;
 
@@ -51,10 +58,18 @@ export class FileStore {
   readonly #storage: StorageBackend;
   readonly #tmpDir: string;
 
-  constructor(db: Kysely<Database>, storage: StorageBackend, tmpDir: string) {
+  readonly #room: DiskRoom | undefined;
+
+  constructor(db: Kysely<Database>, storage: StorageBackend, tmpDir: string, room?: DiskRoom) {
     this.#db = db;
     this.#storage = storage;
     this.#tmpDir = tmpDir;
+    this.#room = room;
+  }
+
+  /** Runs work that frees space (a delete, an abort) so that it still works on a full disk (disk-room.ts). */
+  withRoom<T>(work: () => Promise<T>): Promise<T> {
+    return this.#room ? this.#room.withRoom(work) : work();
   }
 
   get storage(): StorageBackend {
@@ -68,7 +83,13 @@ export class FileStore {
 
   async stageBuffer(data: Buffer): Promise<StagedFile> {
     const file = await this.#tempPath();
-    await writeFile(file, data);
+    try {
+      await writeFile(file, data);
+    } catch (error) {
+      // A full disk leaves half a file: nothing partial is kept.
+      await rm(file, { force: true });
+      throw error;
+    }
     return { path: file, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
@@ -198,9 +219,12 @@ export class FileStore {
     return hash.digest('hex') === sha256;
   }
 
-  /** Drops one reference to each file; returns the storage keys of files no longer referenced. */
-  async release(trx: Transaction<Database>, fileIds: ReadonlyArray<string>): Promise<string[]> {
-    const orphaned: string[] = [];
+  /**
+   * Drops one reference to each file; returns the files no longer referenced (their rows are
+   * deleted), for `deleteReleased` once the transaction has committed.
+   */
+  async release(trx: Transaction<Database>, fileIds: ReadonlyArray<string>): Promise<ReleasedFile[]> {
+    const orphaned: ReleasedFile[] = [];
     for (const id of fileIds) {
       const row = await trx
         .updateTable('files')
@@ -210,10 +234,25 @@ export class FileStore {
         .executeTakeFirst();
       if (row && row.ref_count <= 0) {
         await trx.deleteFrom('files').where('id', '=', id).where('ref_count', '<=', 0).execute();
-        orphaned.push(row.storage_key);
+        orphaned.push({ id, storageKey: row.storage_key });
       }
     }
     return orphaned;
+  }
+
+  /**
+   * Deletes released files' bytes and the renditions cached for them. A failure leaves bytes no
+   * row refers to, which the collector deletes later; it never fails the request.
+   */
+  async deleteReleased(files: ReadonlyArray<ReleasedFile>): Promise<void> {
+    await this.deleteObjects(files.map((file) => file.storageKey));
+    await Promise.allSettled(files.map((file) => this.#deleteRenditions(file.id)));
+  }
+
+  async #deleteRenditions(fileId: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const object of this.#storage.listObjects(renditionPrefix(fileId))) keys.push(object.key);
+    await this.deleteObjects(keys);
   }
 
   /** Deletes objects; a failure is logged by the caller's process, never fatal to the request. */
@@ -249,6 +288,18 @@ export class FileStore {
 
 /** Object keys fan out over 62² folders so no folder grows huge. */
 const objectKey = (fileId: string) => `objects/${fileId.slice(-2)}/${fileId}`;
+
+/** Where renditions (resized copies) are cached: a folder per file, so they go with it. */
+export const RENDITIONS_ROOT = 'renditions/';
+export const renditionPrefix = (fileId: string) => `${RENDITIONS_ROOT}${fileId.slice(-2)}/${fileId}/`;
+export const renditionKey = (fileId: string, name: string) => `${renditionPrefix(fileId)}${name}`;
+
+/** The file and the name a rendition key was made from; undefined for any other key. */
+export function parseRenditionKey(key: string): { fileId: string; name: string } | undefined {
+  const match = /^renditions\/([^/]{2})\/([^/]+)\/([^/]+)$/.exec(key);
+  if (!match || (match[2] as string).slice(-2) !== match[1]) return undefined;
+  return { fileId: match[2] as string, name: match[3] as string };
+}
 
 async function acquire(trx: Transaction<Database>, file: PendingFile): Promise<FileRef> {
   // One statement for both cases: a new row, or one more reference to the identical bytes.

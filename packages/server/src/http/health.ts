@@ -30,12 +30,14 @@ export function registerHealthRoutes(app: FastifyInstance, c: Container): void {
       // `select 1` is instant on a database that works: one that takes longer than a connection may is not ready.
       const checks = await Promise.allSettled([within(ping(c.db), c.config.database.connectTimeoutMs, 'the database'), c.storage.ping()]);
       const [database, storage] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unavailable'));
-      const ready = checks.every((check) => check.status === 'fulfilled');
+      // Below ASSETD_MIN_FREE_BYTES on the data folder's disk, uploads would soon fail with 507s.
+      const disk = (await c.room.isLow().catch(() => false)) ? 'low' : 'ok';
+      const ready = checks.every((check) => check.status === 'fulfilled') && disk === 'ok';
       if (!ready) {
         request.log.warn({ checks: checks.map((check) => (check.status === 'rejected' ? String(check.reason) : 'ok')) }, 'not ready');
         reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS.unreachable));
       }
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', database, storage });
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', database, storage, disk });
     },
   );
 }

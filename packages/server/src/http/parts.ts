@@ -26,7 +26,7 @@ export async function registerPartRoutes(app: FastifyInstance, c: Container): Pr
     scope.put(
       '/uploads/:uploadId/parts/:partNumber',
       {
-        config: { auth: 'none' },
+        config: { auth: 'none', streamedBody: true },
         schema: {
           summary: 'Upload one part to a presigned part URL (local storage)',
           tags: ['uploads'],

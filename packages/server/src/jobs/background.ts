@@ -41,6 +41,8 @@ export function startBackground(c: Container, sweepEveryMs = 60_000): Background
     },
     c.log,
   );
+  // The disk reserve (files/disk-room.ts) is made again once a full disk has room for it.
+  const reserve = every(sweepEveryMs, 'keeping the disk reserve', () => c.room.ensureReserve(), c.log);
   // Idempotency keys past their 24 h (each is also freed when reused after that).
   const idempotency = every(
     sweepEveryMs * 10,
@@ -53,6 +55,7 @@ export function startBackground(c: Container, sweepEveryMs = 60_000): Background
   return {
     async stop() {
       idempotency.stop();
+      reserve.stop();
       expiry.stop();
       completions.stop();
       collector.stop();

@@ -281,4 +281,18 @@ export class JobQueue {
       .execute();
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
+
+  /**
+   * Gives a running job back to the queue, ready at once, its attempt uncounted: this process
+   * stopped it (a shutdown), which says nothing about the job. False when the lease was lost.
+   */
+  async release(job: Job): Promise<boolean> {
+    return this.#write(job, {
+      status: 'queued',
+      attempts: Math.max(0, job.attempts - 1),
+      run_at: nowIso(),
+      ...RELEASED,
+      updated_at: nowIso(),
+    });
+  }
 }

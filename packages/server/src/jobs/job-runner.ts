@@ -14,6 +14,8 @@ export interface JobHandler {
   /**
    * Runs the job. `signal` aborts when this worker lost the job's lease (another worker may be
    * running it now): long steps should stop, and nothing more should be written for the job.
+   * It aborts too when this process stops (a shutdown): a run that fails then goes back to the
+   * queue, not failed.
    */
   run(job: Job, signal: AbortSignal): Promise<void>;
   /**
@@ -98,6 +100,8 @@ export class JobRunner {
   readonly #pools: readonly Pool[];
   #running = false;
   #loops: Promise<void>[] = [];
+  /** Aborted by stop(): running jobs end early and go back to the queue, to run again. */
+  #stopping = new AbortController();
 
   constructor(queue: JobQueue, handlers: ReadonlyMap<string, JobHandler>, options: RunnerOptions, log: Logger) {
     this.#queue = queue;
@@ -114,6 +118,7 @@ export class JobRunner {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
     this.#loops = this.#pools.map((pool) => this.#run(pool));
   }
 
@@ -122,9 +127,10 @@ export class JobRunner {
     for (const pool of this.#pools) pool.wake?.();
   }
 
-  /** Stops taking jobs and waits for those running to finish. */
+  /** Stops taking jobs, stops those running (they go back to the queue) and waits for them to end. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping.abort(new Error('this worker is shutting down'));
     this.wake();
     await Promise.all(this.#loops);
     await Promise.allSettled(this.#pools.flatMap((pool) => [...pool.active]));
@@ -186,8 +192,10 @@ export class JobRunner {
       let failure: { error: unknown } | undefined;
       try {
         if (!handler) throw Object.assign(new Error(`no handler for job type ${job.type}`), { retryable: false });
-        if (this.#options.delayMs) await sleep(this.#options.delayMs, undefined, { signal: lease.signal });
-        await handler.run(job, lease.signal);
+        // The lease lost, or this process stopping.
+        const signal = AbortSignal.any([lease.signal, this.#stopping.signal]);
+        if (this.#options.delayMs) await sleep(this.#options.delayMs, undefined, { signal });
+        await handler.run(job, signal);
       } catch (error) {
         failure = { error };
       }
@@ -199,6 +207,7 @@ export class JobRunner {
         return;
       }
       const { error } = failure;
+      if (this.#stopping.signal.aborted) return await this.#release(job, error, log);
       if (isRetryable(error) && job.attempts < job.maxAttempts) {
         const retryInMs = this.#backoff(job.attempts);
         const recorded = await this.#queue.retry(job, messageOf(error), retryInMs);
@@ -226,6 +235,16 @@ export class JobRunner {
     if (!(await lease.confirm())) return;
     await handler?.onDead?.(job, error);
     if (!(await this.#queue.bury(job, messageOf(error)))) log.warn('lease lost before the job was recorded dead');
+  }
+
+  /**
+   * A job the shutdown interrupted is not failed: it goes back to the queue, its attempt
+   * uncounted, for the next process to run. Should that fail (the database), its lease runs out
+   * and any worker takes it over as after a crash.
+   */
+  async #release(job: Job, error: unknown, log: Logger): Promise<void> {
+    const released = await this.#queue.release(job);
+    log.info({ err: error, released }, 'job interrupted by shutdown: it will run again');
   }
 
   #backoff(attempt: number): number {

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { exitSignal } from '../lib/exit-signal.ts';
 
 /** An ffmpeg this process can run, and where it came from. */
 export interface Ffmpeg {
@@ -64,7 +65,7 @@ export async function ffmpegFor(setting: string | false | undefined): Promise<Ff
 /** The first line of `ffmpeg -version` ("ffmpeg version 7.1.1 …"), for the start-up log. */
 export function ffmpegVersion(ffmpeg: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(ffmpeg, ['-hide_banner', '-version'], { timeout: 10_000, killSignal: 'SIGKILL' }, (error, stdout) => {
+    execFile(ffmpeg, ['-hide_banner', '-version'], { timeout: 10_000, killSignal: 'SIGKILL', signal: exitSignal() }, (error, stdout) => {
       if (error) reject(error);
       else resolve(stdout.split('\n')[0]?.trim() ?? '');
     });

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeFfmpeg, hangingFfmpeg, isAlive } from '../../test/helpers/fake-ffmpeg.ts';
 import { fixtureFile, scratchFolder } from '../../test/helpers/media-files.ts';
 import { findFfmpeg } from './ffmpeg.ts';
 import { extractFrames } from './frames.ts';
@@ -15,6 +18,66 @@ beforeAll(async () => {
   scratch = await scratchFolder();
 });
 afterAll(async () => scratch.dispose());
+
+describe('extractFrames leaves no ffmpeg behind', () => {
+  const fakes: FakeFfmpeg[] = [];
+  // The safety net: whatever a failed assertion left running is killed with the test.
+  afterEach(async () => {
+    for (const fake of fakes.splice(0)) await fake.killAll();
+  });
+  const options = (ffmpeg: string, extra: Partial<Parameters<typeof extractFrames>[1]> = {}) => ({
+    ffmpeg,
+    duration: 1,
+    maxPixels: MAX_PIXELS,
+    timeoutMs: 60_000,
+    ...extra,
+  });
+
+  it('stops the other run when one fails, and both have exited when it rejects', async () => {
+    const fake = await hangingFfmpeg(scratch.dir, 'ffmpeg-one-fails', { failFirstFrame: true });
+    fakes.push(fake);
+    const started = Date.now();
+    await expect(extractFrames(fixtureFile('video.mp4').path, options(fake.path))).rejects.toThrow('ffmpeg failed: no video stream');
+    // Not its 60 s timeout: the failure of the first run ended the second.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const pids = await fake.pids();
+    expect(pids.length).toBeLessThanOrEqual(1);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('has killed both runs of an ffmpeg that hangs by the time it rejects on the timeout', async () => {
+    const fake = await hangingFfmpeg(scratch.dir, 'ffmpeg-hangs');
+    fakes.push(fake);
+    await expect(extractFrames(fixtureFile('video.mp4').path, options(fake.path, { timeoutMs: 300 }))).rejects.toThrow(
+      'ffmpeg failed: stopped after 300 ms',
+    );
+    const pids = await fake.pids();
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('kills its runs when the process exits in the middle (no orphaned ffmpeg)', async () => {
+    const fake = await hangingFfmpeg(scratch.dir, 'ffmpeg-orphan');
+    fakes.push(fake);
+    // A process that starts extracting frames and exits while both runs hang.
+    const script = [
+      `import { extractFrames } from ${JSON.stringify(new URL('./frames.ts', import.meta.url).pathname)};`,
+      `extractFrames(${JSON.stringify(fixtureFile('video.mp4').path)}, ${JSON.stringify(options(fake.path))}).catch(() => {});`,
+      'const started = Date.now();',
+      'const poll = setInterval(async () => {',
+      `  const pids = (await import('node:fs')).readFileSync(${JSON.stringify(`${fake.path}.pids`)}, 'utf8').trim().split('\\n').filter(Boolean);`,
+      '  if (pids.length === 2 || Date.now() - started > 10_000) { clearInterval(poll); process.exit(0); }',
+      '}, 20);',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    const pids = await fake.pids();
+    expect(pids).toHaveLength(2);
+    // Killed in the 'exit' handler, before the process was gone.
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+});
 
 /** Mean absolute difference of two images' pixels (0–255): testsrc's counter and gradient move between frames. */
 async function difference(a: Buffer, b: Buffer): Promise<number> {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { exitSignal } from '../lib/exit-signal.ts';
 import { makeThumbnail } from './thumbnail.ts';
 
 /** Stills of a video: its first and last frames at full size, and the usual small preview. */
@@ -87,9 +88,31 @@ function toWebp(png: Buffer, maxPixels: number): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * Runs both ffmpeg runs to their end: when one fails, the other is stopped (it is no use alone),
+ * and both have exited before this settles, so no ffmpeg outlives the call (nor the process).
+ */
+async function bothFrames(file: string, options: FrameOptions): Promise<[Buffer, Buffer]> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, exitSignal(), ...(options.signal ? [options.signal] : [])]);
+  let failure: { error: unknown } | undefined;
+  const run = (frame: Promise<Buffer>) =>
+    frame.catch((error: unknown) => {
+      failure ??= { error };
+      stop.abort();
+      throw error;
+    });
+  const [first, last] = await Promise.allSettled([
+    run(firstFrame(file, { ...options, signal })),
+    run(lastFrame(file, { ...options, signal })),
+  ]);
+  if (failure) throw failure.error;
+  return [(first as PromiseFulfilledResult<Buffer>).value, (last as PromiseFulfilledResult<Buffer>).value];
+}
+
 /** Decodes the first and last frames of a local video file with ffmpeg; throws when ffmpeg cannot. */
 export async function extractFrames(file: string, options: FrameOptions): Promise<VideoFrames> {
-  const [firstPng, lastPng] = await Promise.all([firstFrame(file, options), lastFrame(file, options)]);
+  const [firstPng, lastPng] = await bothFrames(file, options);
   if (firstPng.length === 0) throw new Error('ffmpeg decoded no frame');
   const [first, last, thumbnail] = await Promise.all([
     toWebp(firstPng, options.maxPixels),

@@ -15,6 +15,21 @@ const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 /** Chunks before `data` are few and small (fmt, fact, LIST, bext…); a file with more is odd. */
 const MAX_CHUNKS = 64;
 
+/** Where an uncompressed WAV keeps its samples, and how they are laid out. */
+export interface WavLayout {
+  /** ffprobe's name for the sample coding: pcm_u8, pcm_s16le, pcm_s24le, pcm_s32le, pcm_f32le, pcm_f64le, pcm_alaw, pcm_mulaw. */
+  readonly codecName: string;
+  readonly channels: number;
+  readonly sampleRate: number;
+  readonly byteRate: number;
+  /** Bytes per frame (one sample of every channel). */
+  readonly blockAlign: number;
+  readonly bitsPerSample: number;
+  /** The offset of the first sample and the bytes of samples (the data chunk's body). */
+  readonly dataStart: number;
+  readonly dataSize: number;
+}
+
 /**
  * The properties of an uncompressed WAV from its chunk headers alone: `fmt ` gives the layout,
  * the `data` chunk's size the duration. mediainfo.js reads the whole sample payload of a WAV;
@@ -22,6 +37,24 @@ const MAX_CHUNKS = 64;
  * describe (RF64, compressed codecs), which the general reader then handles.
  */
 export async function probeWav(source: ByteSource): Promise<AudioProperties | undefined> {
+  const layout = await readWavLayout(source);
+  if (!layout) return undefined;
+  return {
+    duration: Math.round((layout.dataSize / layout.byteRate) * 1000) / 1000,
+    sampleRate: layout.sampleRate,
+    channels: layout.channels,
+    bitrate: layout.byteRate * 8,
+    codecName: layout.codecName,
+    size: source.size,
+    format: 'wav',
+  };
+}
+
+/**
+ * The layout of an uncompressed WAV and where its samples are, from the chunk headers (a few
+ * hundred bytes); undefined for what is not one (RF64, compressed codecs).
+ */
+export async function readWavLayout(source: ByteSource): Promise<WavLayout | undefined> {
   const riff = await source.read(0, 12);
   if (riff.length < 12 || riff.toString('latin1', 0, 4) !== 'RIFF' || riff.toString('latin1', 8, 12) !== 'WAVE') return undefined;
   let offset = 12;
@@ -36,7 +69,7 @@ export async function probeWav(source: ByteSource): Promise<AudioProperties | un
       if (fmt.length < 16) throw corruptMedia('wav', 'audio', 'its fmt chunk is cut short');
     } else if (id === 'data') {
       if (!fmt) throw corruptMedia('wav', 'audio', 'its data comes before its fmt chunk');
-      return describe(fmt, body, length, source.size);
+      return layoutOf(fmt, body, length, source.size);
     }
     // Chunks are padded to an even length.
     offset = body + length + (length % 2);
@@ -46,7 +79,7 @@ export async function probeWav(source: ByteSource): Promise<AudioProperties | un
   return undefined;
 }
 
-function describe(fmt: Buffer, dataStart: number, declared: number, size: number): AudioProperties | undefined {
+function layoutOf(fmt: Buffer, dataStart: number, declared: number, size: number): WavLayout | undefined {
   const tag = fmt.readUInt16LE(0);
   const channels = fmt.readUInt16LE(2);
   const sampleRate = fmt.readUInt32LE(4);
@@ -67,12 +100,14 @@ function describe(fmt: Buffer, dataStart: number, declared: number, size: number
     );
   }
   return {
-    duration: Math.round((dataSize / byteRate) * 1000) / 1000,
-    sampleRate,
-    channels,
-    bitrate: byteRate * 8,
     codecName,
-    size,
-    format: 'wav',
+    channels,
+    sampleRate,
+    byteRate,
+    // From the coding rather than the header's blockAlign, which some writers get wrong.
+    blockAlign: channels * Math.ceil(bits / 8),
+    bitsPerSample: bits,
+    dataStart,
+    dataSize,
   };
 }

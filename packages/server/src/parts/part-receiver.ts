@@ -1,6 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { UrlSigner } from '../auth/url-signer.ts';
+import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { BodyRateGuard, bodyRules } from '../http/body-rate.ts';
+import { limitConnections, serverOptions } from '../http/connection-limits.ts';
 import type { PartIntake } from '../storage/storage.ts';
 import { createPartHandler } from './receive-part.ts';
 
@@ -58,4 +61,31 @@ export function createPartReceiver(intake: PartIntake, signer: UrlSigner, onErro
       else response.destroy();
     }
   };
+}
+
+/**
+ * The part receiver's server: the handler above, under the same limits on slow clients as the
+ * API's server (`http/connection-limits.ts`, `http/body-rate.ts`). Every request here is a
+ * streamed part, held to the minimum body rate rather than to a request timeout.
+ */
+export function createPartServer(
+  intake: PartIntake,
+  signer: UrlSigner,
+  limits: Config['connections'],
+  log: (text: string) => void,
+): Server {
+  const receive = createPartReceiver(intake, signer, (error) =>
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+  );
+  const guard = new BodyRateGuard(bodyRules(limits), (request, rejection) => {
+    // The path only: a part URL's query is its credential.
+    log(`${request.method} ${request.url?.split('?')[0]} cut off: ${rejection.message}`);
+  });
+  const server = createServer(serverOptions(limits), (request, response) => {
+    guard.watch(request, response, { deadline: false });
+    void receive(request, response);
+  });
+  limitConnections(server, limits);
+  server.once('close', () => guard.stop());
+  return server;
 }

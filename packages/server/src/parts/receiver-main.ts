@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { UrlSigner } from '../auth/url-signer.ts';
 import { loadConfig } from '../config.ts';
 import { keepFilesPrivate } from '../lib/private-files.ts';
 import { LocalMultipart } from '../storage/local/local-multipart.ts';
-import { createPartReceiver } from './part-receiver.ts';
+import { createPartServer } from './part-receiver.ts';
 
 /**
  * The part-receiver process, started by `serve` when ASSETD_PARTS_PORT is set. It imports
@@ -18,12 +17,20 @@ const port = config.parts.port;
 
 process.once('message', (message: { secret?: string }) => {
   if (!message.secret) throw new Error('the part receiver got no signing secret');
-  const receiver = createPartReceiver(new LocalMultipart(path.join(root, 'multipart')), new UrlSigner(message.secret), (error) => {
-    process.stderr.write(`assetd part receiver: ${error instanceof Error ? error.stack : String(error)}\n`);
+  const intake = new LocalMultipart(path.join(root, 'multipart'));
+  const server = createPartServer(intake, new UrlSigner(message.secret), config.connections, (text) => {
+    process.stderr.write(`assetd part receiver: ${text}\n`);
   });
-  const server = createServer((request, response) => void receiver(request, response));
   server.listen(port, config.host, () => process.send?.({ listening: port }));
-  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Parts in flight get the grace period, then their connections are closed (clients retry a part).
+    setTimeout(() => server.closeAllConnections(), config.connections.shutdownGraceSeconds * 1000).unref();
+    server.close(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
   // The parent is gone (it crashed or was killed): do not linger as an orphan.
-  process.once('disconnect', () => server.close(() => process.exit(0)));
+  process.once('disconnect', stop);
 });

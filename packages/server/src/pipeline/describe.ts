@@ -1,6 +1,6 @@
 import type { AssetKind } from '../assets/asset.ts';
 import { AppError } from '../errors.ts';
-import { audioProperties, probeAudio } from '../media/audio.ts';
+import { type AudioProperties, audioProperties, probeAudio } from '../media/audio.ts';
 import { asSource, type ByteSource } from '../media/byte-source.ts';
 import { findFfmpeg } from '../media/ffmpeg.ts';
 import { extractFrames, type VideoFrames } from '../media/frames.ts';
@@ -11,6 +11,7 @@ import { isModelFormat, probeModel } from '../media/model3d/index.ts';
 import { renderModelPreview } from '../media/render3d/model-preview.ts';
 import { makeThumbnail } from '../media/thumbnail.ts';
 import { videoProperties } from '../media/video.ts';
+import { makeWaveform } from '../media/waveform.ts';
 import { type DetectedFormat, detectFormat, looksLikeText } from './detect.ts';
 
 /** Everything the pipeline learnt about a file: what it is, what it measures, its preview. */
@@ -21,7 +22,7 @@ export interface Description {
   readonly width?: number;
   readonly height?: number;
   readonly properties: Readonly<Record<string, unknown>>;
-  /** A small WebP preview (THUMBNAIL_MIME): of an image, or of a video's first frame. */
+  /** A small WebP preview (THUMBNAIL_MIME): of an image, of a video's first frame, or an audio file's waveform drawn. */
   readonly thumbnail?: Buffer;
   /** A video's first and last frames at full size, when a frame extractor (ffmpeg) is available. */
   readonly frames?: { readonly first: Buffer; readonly last: Buffer; readonly mimeType: string };
@@ -29,7 +30,7 @@ export interface Description {
   readonly preview?: Buffer;
   /** Why the previews the kind has could not be made: the file is imported all the same. */
   readonly previewError?: string;
-  /** An audio file's waveform peaks (WAVEFORM_MIME). */
+  /** An audio file's waveform peaks (WAVEFORM_MIME: audiowaveform's JSON, up to 1,000 min/max pairs). */
   readonly waveform?: Buffer;
 }
 
@@ -45,6 +46,8 @@ export interface DescribeOptions {
   readonly ffmpeg?: string | false;
   /** How long one ffmpeg run may take before it is killed and the video imported without frames. */
   readonly frameTimeoutMs?: number;
+  /** How long decoding audio for its waveform may take before it is stopped and the file imported without one. */
+  readonly waveformTimeoutMs?: number;
   /** How long rendering a 3D model may take before it is stopped and the model imported without a preview. */
   readonly renderTimeoutMs?: number;
   /** Models with more triangles get no preview. */
@@ -55,13 +58,15 @@ export interface DescribeOptions {
 
 const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
 const DEFAULT_RENDER_TIMEOUT_MS = 60_000;
+const DEFAULT_WAVEFORM_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_RENDER_TRIANGLES = 5_000_000;
 
 /**
  * Identifies a file from its bytes, reads what its kind needs and makes its previews: an
- * image's thumbnail, a video's frames. Detection, audio and video read only the byte ranges
- * they need; images (decoded for the thumbnail) and 3D models (parsed whole) need the whole
- * file, which for remote storage is downloaded for them and for them only.
+ * image's thumbnail, a video's frames, an audio file's waveform, a 3D model's render. Detection,
+ * audio and video metadata read only the byte ranges they need (a waveform streams the samples
+ * once); images (decoded for the thumbnail) and 3D models (parsed whole) need the whole file,
+ * which for remote storage is downloaded for them and for them only.
  */
 export async function describeFile(input: ByteSource | { path: string; size: number }, options: DescribeOptions): Promise<Description> {
   const source = asSource(input);
@@ -143,7 +148,13 @@ async function describeImage(file: { path: string; size: number }, maxPixels: nu
 async function describeAudioVisual(file: ByteSource, detected: DetectedFormat, options: DescribeOptions): Promise<Description> {
   if (detected.kind === 'audio' && !isSharedContainer(detected.format)) {
     const properties = await probeAudio(file, detected.format);
-    return { kind: 'audio', mimeType: detected.mimeType, format: detected.format, properties };
+    return {
+      kind: 'audio',
+      mimeType: detected.mimeType,
+      format: detected.format,
+      properties,
+      ...(await waveformOf(file, properties, options)),
+    };
   }
   const noun = detected.kind === 'audio' ? 'audio' : 'video';
   let report: MediaReport;
@@ -152,7 +163,7 @@ async function describeAudioVisual(file: ByteSource, detected: DetectedFormat, o
   } catch (error) {
     throw corruptMedia(detected.format, noun, 'its headers could not be parsed', error);
   }
-  if (!report.video && report.audio && !report.truncation) return describeAudioOnly(file, detected, report);
+  if (!report.video && report.audio && !report.truncation) return describeAudioOnly(file, detected, report, options);
   if (!report.video && report.truncation) throw truncatedMedia(detected.format, noun, report.truncation);
   const format = detected.format === 'mov' ? 'mov' : detected.format === 'webm' ? 'webm' : 'mp4';
   const mimeType = { mov: 'video/quicktime', webm: 'video/webm', mp4: 'video/mp4' }[format];
@@ -172,9 +183,39 @@ async function describeAudioVisual(file: ByteSource, detected: DetectedFormat, o
 /** Formats whose container is also used for video: MP4's family and Matroska's. */
 const isSharedContainer = (format: string) => ['mp4', 'm4a', 'mov', 'webm'].includes(format);
 
-function describeAudioOnly(file: { size: number }, detected: DetectedFormat, report: MediaReport): Description {
+async function describeAudioOnly(
+  file: ByteSource,
+  detected: DetectedFormat,
+  report: MediaReport,
+  options: DescribeOptions,
+): Promise<Description> {
   const [format, mimeType] = detected.format === 'webm' ? ['webm', 'audio/webm'] : ['m4a', 'audio/mp4'];
-  return { kind: 'audio', mimeType, format, properties: audioProperties(report, file.size, format) };
+  const properties = audioProperties(report, file.size, format);
+  return { kind: 'audio', mimeType, format, properties, ...(await waveformOf(file, properties, options)) };
+}
+
+/**
+ * An audio file's waveform: its peaks, and their picture as the thumbnail. Nothing without
+ * ffmpeg for a compressed file; a decoding failure is only recorded (`previewError`): the
+ * waveform is a preview, and the file is imported all the same. A stopped job stops here.
+ */
+async function waveformOf(
+  source: ByteSource,
+  properties: AudioProperties,
+  options: DescribeOptions,
+): Promise<Pick<Description, 'thumbnail' | 'waveform' | 'previewError'>> {
+  const ffmpeg = options.ffmpeg === false ? undefined : (options.ffmpeg ?? (await findFfmpeg()));
+  try {
+    const waveform = await makeWaveform(source, properties, {
+      ffmpeg,
+      timeoutMs: options.waveformTimeoutMs ?? DEFAULT_WAVEFORM_TIMEOUT_MS,
+      signal: options.signal,
+    });
+    return waveform ? { thumbnail: waveform.image, waveform: waveform.peaks } : {};
+  } catch (error) {
+    options.signal?.throwIfAborted();
+    return { previewError: `No waveform: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 /**

@@ -42,7 +42,8 @@ export class UploadDownloader implements JobHandler {
     try {
       await this.#download(upload, signal);
     } catch (error) {
-      // A worker that lost the job's lease fails nothing: another worker may be downloading this upload.
+      // A worker that lost the job's lease fails nothing: another worker may be downloading this
+      // upload. Nor does one shutting down (a cancelled transfer reads as permanent): it runs again.
       if (!isPermanent(error) || signal?.aborted) throw error;
       await this.#fail(upload, messageOf(error));
     }
@@ -78,7 +79,8 @@ export class UploadDownloader implements JobHandler {
     let fetched: Awaited<ReturnType<Importer['fetch']>>;
     try {
       fetched = await this.#importer.fetch(upload, {
-        // Stopped when the upload is aborted, or when this worker lost the job's lease.
+        // Stopped when the upload is aborted, when this worker lost the job's lease, or at shutdown
+        // (the upload then stays downloading, and the next run starts the download again).
         signal: lease ? AbortSignal.any([cancel.signal, lease]) : cancel.signal,
         onProgress: (received, total) => {
           progress = total ? Math.min(1, received / total) : null;

@@ -34,9 +34,9 @@ export function isPermanent(error: unknown): boolean {
 }
 
 /** The SHA-256 that identifies identical files: it needs every byte, streamed, never stored. */
-async function sha256Of(bytes: Readable): Promise<string> {
+async function sha256Of(bytes: Readable, signal: AbortSignal | undefined): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(bytes, hash);
+  await pipeline(bytes, hash, ...(signal ? [{ signal }] : []));
   return hash.digest('hex');
 }
 
@@ -121,7 +121,8 @@ export class UploadProcessor implements JobHandler {
     try {
       if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload, signal);
     } catch (error) {
-      // A worker that lost the job's lease fails nothing: another worker may be importing this upload.
+      // A worker that lost the job's lease fails nothing: another worker may be importing this
+      // upload. Nor does one shutting down (ffmpeg killed): the job runs again.
       if (!isPermanent(error) || signal?.aborted) throw error;
       await this.#fail(upload, error instanceof Error ? error.message : String(error));
     }
@@ -151,12 +152,13 @@ export class UploadProcessor implements JobHandler {
       }
       const [sha256, description] = await withTimeout(
         Promise.all([
-          sha256Of(await this.#storage.read(upload.storageKey)),
+          sha256Of(await this.#storage.read(upload.storageKey), signal),
           describeFile(source, {
             maxPixels: this.#options.maxPixels,
             ffmpeg: this.#options.ffmpeg,
             // Half the step's budget: a model too large to draw in it is imported without a preview, not failed.
             renderTimeoutMs: this.#options.stepTimeoutMs / 2,
+            waveformTimeoutMs: this.#options.stepTimeoutMs / 2,
             declaredType: upload.contentType ?? undefined,
             ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
             signal,

@@ -86,6 +86,8 @@ export class UploadService {
   readonly #jobs: JobQueue;
   readonly #assets: AssetService;
   readonly #limits: UploadLimits;
+  /** Runs work that frees space so that it works on a full disk too (files/disk-room.ts). */
+  readonly #withRoom: <T>(work: () => Promise<T>) => Promise<T>;
   /** Told when a job is queued, so an in-process runner starts at once. */
   readonly #onQueued: () => void;
 
@@ -96,7 +98,9 @@ export class UploadService {
     assets: AssetService,
     limits: UploadLimits,
     onQueued: () => void = () => {},
+    withRoom: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
   ) {
+    this.#withRoom = withRoom;
     this.#db = db;
     this.#repo = new UploadRepository(db);
     this.#storage = storage;
@@ -599,7 +603,7 @@ export class UploadService {
    */
   async abort(scope: Scope, id: string): Promise<Upload> {
     const upload = await this.#get(scope, id);
-    if (!(await this.#end(upload, 'abort', 'The upload was aborted by the client'))) {
+    if (!(await this.#withRoom(() => this.#end(upload, 'abort', 'The upload was aborted by the client')))) {
       const now = await this.#get(scope, id);
       throw new AppError('UPLOAD_STATE', `Upload "${id}" is ${visibleStatus(now.status)}: only a pending upload can be aborted`);
     }

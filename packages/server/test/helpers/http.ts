@@ -19,6 +19,8 @@ export const bearer = (key: { secret: string }) => `Bearer ${key.secret}`;
 export interface TestServerOptions extends Omit<ContainerOptions, 'schema'> {
   /** Run jobs in the test process, as `serve` does by default. */
   readonly jobs?: boolean;
+  /** Adds hooks before the app is ready (a test that watches every answer). */
+  readonly hooks?: (app: FastifyInstance) => void;
 }
 
 export async function startTestServer(
@@ -29,6 +31,7 @@ export async function startTestServer(
   const environment = await createTestEnvironment(target, { ASSETD_LOG_LEVEL: 'silent', ...env }, options);
   if (options.jobs) environment.container.runner.start();
   const app = await buildApp(environment.container, { logger: false });
+  options.hooks?.(app);
   await app.ready();
   const key = await environment.container.keys.create({ team: 'first team', project: 'main' });
   const otherKey = await environment.container.keys.create({ team: 'second team', project: 'theirs' });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseUnavailability } from '../../db/unavailable.ts';
 import { AppError, type ErrorCode } from '../../errors.ts';
+import { isOutOfSpace } from '../../files/disk-room.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,6 +64,19 @@ export function toAppError(error: FastifyError, request: FastifyRequest): AppErr
       return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
   }
   if (error instanceof SyntaxError) return new AppError('VALIDATION_ERROR', `Malformed JSON body: ${error.message}`);
+  if (isOutOfSpace(error)) {
+    return new AppError(
+      'INSUFFICIENT_STORAGE',
+      'The server is out of disk space, so nothing was stored: retry once its operator has freed some (deleting assets works meanwhile)',
+      undefined,
+      error,
+    );
+  }
+  // The client went away before its request was whole (it aborted, or was cut off as too slow):
+  // the body's stream fails with ECONNRESET, which is no fault here, least of all the database's.
+  if (!request.raw.complete && request.raw.destroyed) {
+    return new AppError('REQUEST_INCOMPLETE', 'The connection closed before the request was whole: send it again', undefined, error);
+  }
   const unavailable = databaseUnavailability(error);
   if (unavailable) {
     const message =

@@ -5,14 +5,16 @@ import type { AssetListQuery } from '../../assets/asset.ts';
 import type { Container } from '../../container.ts';
 import { AppError } from '../../errors.ts';
 import { parseIsoDate } from '../../lib/time.ts';
-import { linksFor } from '../file-links.ts';
+import { linksFor, renditionLinksFor } from '../file-links.ts';
 import { requireScope } from '../plugins/auth.ts';
 import { fromForm, fromJson, type JsonImageBody } from './image-input.ts';
+import { assetRenditions, renditionRequestOf } from './rendition-query.ts';
 import {
   AssetIdParams,
   AssetIdsBody,
   CreateAssetJsonBody,
   ErrorResponse,
+  GetAssetQuery,
   ListAssetsQuery,
   ProjectQuery,
   UpdateAssetBody,
@@ -107,8 +109,10 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       const scope = request.scope;
       const page = await c.assets.list(scope, scope ? query : { ...query, privacy: 'public' });
       const link = links(request);
+      const wanted = renditionRequestOf(q);
+      const renditionsOf = wanted ? assetRenditions(renditionLinksFor(c, request), wanted) : undefined;
       return {
-        assets: page.assets.map((asset) => toWireAsset(asset, link)),
+        assets: page.assets.map((asset) => toWireAsset(asset, link, renditionsOf)),
         ...(page.nextPaginationToken ? { nextPaginationToken: page.nextPaginationToken } : {}),
       };
     },
@@ -122,14 +126,16 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
         summary: 'Get an asset',
         tags: ['assets'],
         params: AssetIdParams,
-        querystring: ProjectQuery,
+        querystring: GetAssetQuery,
         response: { 200: AssetResponse, ...errors },
       },
     },
     async (request) => {
       const { assetId } = request.params as Static<typeof AssetIdParams>;
       const asset = await c.assets.get(requireScope(request), assetId);
-      return { asset: toWireAsset(asset, links(request)) };
+      const wanted = renditionRequestOf(request.query as Static<typeof GetAssetQuery>);
+      const renditionsOf = wanted ? assetRenditions(renditionLinksFor(c, request), wanted) : undefined;
+      return { asset: toWireAsset(asset, links(request), renditionsOf) };
     },
   );
 

@@ -1,6 +1,7 @@
 import { type TSchema, Type } from 'typebox';
 import { ASSET_KINDS, PRIVACIES, SORT_FIELDS } from '../../assets/asset.ts';
 import { MAX_ASSETS_PER_CALL } from '../../collections/collection-service.ts';
+import { MAX_RENDITION_EDGE, RENDITION_FITS, RENDITION_FORMATS } from '../../media/rendition.ts';
 
 /** A string enum as plain JSON Schema, so validation errors list the allowed values. */
 export const StringEnum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) =>
@@ -24,6 +25,36 @@ export const CreateAssetJsonBody = Type.Object({
   parentId: Type.Optional(Id),
   collectionIds: Type.Optional(Type.Array(Id, { maxItems: MAX_ASSETS_PER_CALL })),
 });
+
+/**
+ * Asks for `renditions` on image assets: signed links to resized copies for a box of
+ * renditionWidth × renditionHeight CSS pixels, one per screen pixel ratio, for `srcset`.
+ */
+const RenditionQuery = {
+  renditionWidth: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_RENDITION_EDGE,
+      description: 'Image assets get `renditions`: links to copies at most this wide in CSS pixels (times each pixel ratio)',
+    }),
+  ),
+  renditionHeight: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_RENDITION_EDGE, description: 'At most this high in CSS pixels' })),
+  renditionFit: Type.Optional(
+    StringEnum(RENDITION_FITS, { description: 'With both sides: cover (crop to the box, the default), contain (letterbox) or inside' }),
+  ),
+  renditionFormat: Type.Optional(
+    StringEnum(RENDITION_FORMATS, { description: "webp (the default), avif, jpeg, png, or origin (the original's)" }),
+  ),
+  renditionQuality: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Lossy formats: 1–100 (80)' })),
+  renditionPixelRatios: Type.Optional(
+    Type.String({
+      pattern: '^\\d+(\\.\\d+)?(,\\d+(\\.\\d+)?){0,3}$',
+      description: 'Comma-separated screen pixel ratios, 0.5–4, one rendition each (default 1,2)',
+    }),
+  ),
+};
+
+export const GetAssetQuery = Type.Object({ ...ProjectQuery.properties, ...RenditionQuery });
 
 export const ListAssetsQuery = Type.Object({
   projectId: Type.Optional(Type.String()),
@@ -57,6 +88,7 @@ export const ListAssetsQuery = Type.Object({
       description: "Only assets whose bytes have this SHA-256: a client's check for files already uploaded",
     }),
   ),
+  ...RenditionQuery,
 });
 
 export const Tag = Type.String({ minLength: 1, maxLength: 100 });
@@ -109,6 +141,11 @@ export const WireAsset = Open({
   isHidden: Type.Boolean(),
   description: Type.Optional(Type.String()),
   thumbnail: Type.Optional(Open({ url: Type.String() })),
+  renditions: Type.Optional(
+    Type.Array(
+      Open({ url: Type.String(), pixelRatio: Type.Number(), width: Type.Integer(), height: Type.Integer(), mimeType: Type.String() }),
+    ),
+  ),
 });
 
 export const WireCollection = Open({

@@ -1,6 +1,6 @@
 import type { Asset } from '../../assets/asset.ts';
 import type { Collection } from '../../collections/collection-service.ts';
-import type { FileLinker } from '../file-links.ts';
+import type { FileLinker, RenditionLink } from '../file-links.ts';
 
 /** What spec 000 lists for an uploaded image: the operations the hosted service offers on it. */
 const IMAGE_EDIT_CAPABILITIES = [
@@ -17,8 +17,13 @@ const IMAGE_EDIT_CAPABILITIES = [
   'GENERATIVE_FILL',
 ] as const;
 
-/** The scenario dialect's asset object (spec 000 and 004). Fields are mapped one by one, never passed through. */
-export function toWireAsset(asset: Asset, link: FileLinker) {
+/**
+ * The scenario dialect's asset object (spec 000 and 004). Fields are mapped one by one, never
+ * passed through. `renditionsOf` adds `renditions` (resized copies of an image, for `srcset`)
+ * when the request asked for them.
+ */
+export function toWireAsset(asset: Asset, link: FileLinker, renditionsOf?: (asset: Asset) => readonly RenditionLink[] | undefined) {
+  const renditions = renditionsOf?.(asset);
   const dimensions = asset.width !== null && asset.height !== null ? { width: asset.width, height: asset.height } : {};
   const thumbnailUrl = asset.thumbnail ? link(asset.thumbnail) : undefined;
   return {
@@ -56,6 +61,7 @@ export function toWireAsset(asset: Asset, link: FileLinker) {
     ...(asset.preview ? { preview: { url: link(asset.preview) } } : {}),
     ...(asset.previewError ? { previewError: asset.previewError } : {}),
     ...(asset.waveform ? { waveform: { url: link(asset.waveform) } } : {}),
+    ...(renditions && renditions.length > 0 ? { renditions: renditions.map((each) => ({ ...each })) } : {}),
   };
 }
 
