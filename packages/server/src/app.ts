@@ -9,6 +9,7 @@ import { serverOptions } from './http/connection-limits.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerMetrics } from './http/metrics.ts';
 import { registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
@@ -95,6 +96,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   });
 
   registerErrorHandler(app);
+  registerMetrics(app, c.metrics, c.config.metrics.token);
   // Before authentication, which reads the project from the query.
   registerNulGuard(app);
   registerAuth(app, c.keys);
