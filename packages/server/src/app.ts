@@ -9,6 +9,7 @@ import { serverOptions } from './http/connection-limits.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerMetrics } from './http/metrics.ts';
 import { registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
@@ -97,11 +98,20 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   });
 
   // The server's own path prefixes: a missing route under them is the API's 404, never the web app.
-  const reserved = ['/v1', '/files', '/docs', '/openapi.json', '/healthz', '/readyz', '/uploads', c.config.token360Prefix ?? ''].filter(
-    Boolean,
-  );
+  const reserved = [
+    '/v1',
+    '/files',
+    '/docs',
+    '/openapi.json',
+    '/healthz',
+    '/readyz',
+    '/uploads',
+    '/metrics',
+    c.config.token360Prefix ?? '',
+  ].filter(Boolean);
   const web = c.config.webDir ? await loadWebApp(c.config.webDir, reserved, app.log) : undefined;
   registerErrorHandler(app, web ? { notFound: web.fallback } : {});
+  registerMetrics(app, c.metrics, c.config.metrics.token);
   // Before authentication, which reads the project from the query.
   registerNulGuard(app);
   registerAuth(app, c.keys);

@@ -84,6 +84,7 @@ describe('loadConfig for uploads, jobs, imports and scale-out', () => {
       maxPendingPerProject: 1000,
     });
     expect(config.collector).toEqual({ graceSeconds: 6 * 3600, intervalSeconds: 3600 });
+    expect(config.metrics).toEqual({ port: undefined, token: undefined });
     expect(config.disk).toEqual({ reserveBytes: 16 * 1024 ** 2, minFreeBytes: 64 * 1024 ** 2 });
     expect(config.database).toEqual({ connectTimeoutMs: 5000, statementTimeoutMs: 30_000, busyTimeoutMs: 5000 });
     expect(config.jobs).toMatchObject({ run: true, concurrency: 2, downloadConcurrency: 2 });

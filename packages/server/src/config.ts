@@ -44,6 +44,11 @@ export interface Config {
   readonly fileLinks: 'server' | 'presigned';
   /** Base URL clients reach this server at; signed file links are built on it. */
   readonly publicUrl: string | undefined;
+  /**
+   * Prometheus metrics: on their own port (`port`, for the operator's network only), or at
+   * /metrics on the API port behind a bearer `token`; off when neither is set.
+   */
+  readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
   /** The data folder's disk: the reserve kept for deletes on a full disk, and the low-space mark of /readyz. */
   readonly disk: { readonly reserveBytes: number; readonly minFreeBytes: number };
   /**
@@ -205,6 +210,11 @@ function webDir(value: string | undefined): string | null {
   return path.resolve(value ?? path.join(import.meta.dirname, '..', '..', 'web', 'dist'));
 }
 
+function metricsToken(value: string | undefined): string | undefined {
+  if (value !== undefined && value.length < 16) throw new ConfigError('ASSETD_METRICS_TOKEN must be at least 16 characters');
+  return value;
+}
+
 function ffmpegSetting(value: string | undefined): string | false | undefined {
   if (value === undefined) return undefined;
   return ['off', 'false', 'none', '0'].includes(value.toLowerCase()) ? false : value;
@@ -354,6 +364,10 @@ export function loadConfig(env: Env = process.env): Config {
     webDir: webDir(text(env, 'ASSETD_WEB_DIR')),
     logLevel,
     corsOrigins: corsOrigins(text(env, 'ASSETD_CORS_ORIGINS')),
+    metrics: Object.freeze({
+      port: text(env, 'ASSETD_METRICS_PORT') === undefined ? undefined : integer(env, 'ASSETD_METRICS_PORT', 0, 1, 65535),
+      token: metricsToken(text(env, 'ASSETD_METRICS_TOKEN')),
+    }),
     disk: Object.freeze({
       reserveBytes: integer(env, 'ASSETD_DISK_RESERVE_BYTES', 16 * 1024 ** 2, 0, 1024 ** 3),
       minFreeBytes: integer(env, 'ASSETD_MIN_FREE_BYTES', 64 * 1024 ** 2, 0, Number.MAX_SAFE_INTEGER),

@@ -15,6 +15,7 @@ import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.
 import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { UploadDownloader } from './pipeline/download-upload.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
 import { PreviewRefresher } from './pipeline/refresh-previews.ts';
@@ -40,6 +41,8 @@ export interface Container {
   readonly idempotency: IdempotencyStore;
   /** Free space on the data folder's disk, and the reserve that keeps deletes working when it is full. */
   readonly room: DiskRoom;
+  /** Prometheus metrics (metrics/metrics.ts); served only when ASSETD_METRICS_PORT or ASSETD_METRICS_TOKEN is set. */
+  readonly metrics: Metrics;
   readonly assets: AssetService;
   readonly collections: CollectionService;
   readonly uploads: UploadService;
@@ -134,12 +137,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
       { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
+    const metrics = new Metrics(db.kysely, config.metrics.port !== undefined || config.metrics.token !== undefined);
     runner = new JobRunner(
       jobs,
       new Map<string, JobHandler>([
-        [DOWNLOAD_UPLOAD_JOB, downloader],
-        [PROCESS_UPLOAD_JOB, processor],
-        [ASSET_PREVIEWS_JOB, previews],
+        [DOWNLOAD_UPLOAD_JOB, metrics.timed(DOWNLOAD_UPLOAD_JOB, downloader)],
+        [PROCESS_UPLOAD_JOB, metrics.timed(PROCESS_UPLOAD_JOB, processor)],
+        [ASSET_PREVIEWS_JOB, metrics.timed(ASSET_PREVIEWS_JOB, previews)],
       ]),
       {
         concurrency: config.jobs.concurrency,
@@ -157,6 +161,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     return {
       config,
       log,
+      metrics,
       db,
       storage,
       files,

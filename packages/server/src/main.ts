@@ -1,11 +1,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ensureStartupKey } from './auth/bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { type Container, createContainer } from './container.ts';
+import { startMetricsServer } from './http/metrics.ts';
 import { startBackground } from './jobs/background.ts';
 import { keepFilesPrivate, privateFolder } from './lib/private-files.ts';
 import { ffmpegFor, ffmpegVersion } from './media/ffmpeg.ts';
@@ -114,6 +116,15 @@ async function listenOrExplain(app: FastifyInstance, port: number, host: string)
   }
 }
 
+/** Prometheus metrics on their own port, when ASSETD_METRICS_PORT asks for it (API and worker processes alike). */
+async function startMetrics(container: Container): Promise<Server | undefined> {
+  const { port } = container.config.metrics;
+  if (port === undefined) return undefined;
+  const server = await startMetricsServer(container.metrics, port, container.config.host);
+  container.log.info({ port }, 'metrics at /metrics');
+  return server;
+}
+
 /** The API server; with ASSETD_RUN_JOBS (the default) it also runs jobs in this process. */
 export async function serve(env: Env = process.env): Promise<void> {
   keepFilesPrivate();
@@ -123,16 +134,19 @@ export async function serve(env: Env = process.env): Promise<void> {
   let url: string;
   let app: FastifyInstance;
   let receiver: ChildProcess | undefined;
+  let metricsServer: Server | undefined;
   try {
     await ensureStartupKey(container.keys, config, (text) => process.stdout.write(`${text}\n`));
     app = await buildApp(container);
     // The part receiver listens before the API does: once the API answers, its part URLs work.
     receiver = await startPartReceiver(container, env);
+    metricsServer = await startMetrics(container);
     // Jobs start only once both listen: a port in use ends the process with its one-line
     // reason instead of leaving it running without a server.
     url = await listenOrExplain(app, config.port, config.host);
   } catch (error) {
     receiver?.kill('SIGTERM');
+    metricsServer?.close();
     await container.close();
     throw error;
   }
@@ -140,6 +154,7 @@ export async function serve(env: Env = process.env): Promise<void> {
   const background = config.jobs.run ? startBackground(container) : undefined;
   onSignals(container, async () => {
     receiver?.kill('SIGTERM');
+    metricsServer?.close();
     // Together: jobs stop at once (their ffmpeg and downloads with them) while requests finish.
     await Promise.all([closeServer(app, config.connections.shutdownGraceSeconds * 1000), background?.stop()]);
   });
@@ -168,9 +183,13 @@ export async function work(env: Env = process.env): Promise<void> {
   await privateFolder(config.dataDir);
   const container = await createContainer(config);
   await announceFfmpeg(container);
+  const metricsServer = await startMetrics(container);
   const background = startBackground(container);
   container.log.info({ worker: container.runner.workerId }, 'worker started');
-  onSignals(container, () => background.stop());
+  onSignals(container, async () => {
+    metricsServer?.close();
+    await background.stop();
+  });
 }
 
 if (import.meta.main) {

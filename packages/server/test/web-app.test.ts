@@ -81,6 +81,8 @@ describe.each(sqlite)('the web library served at / on $name', (target) => {
       '/uploads/x/parts/1',
       '/token360',
       '/token360/v1/nope',
+      '/metrics',
+      '/metrics/nope',
     ]) {
       requests.push({ method: 'GET', url });
     }
