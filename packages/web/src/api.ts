@@ -33,12 +33,21 @@ export function useProjects() {
 }
 
 /** The grid's assets: pages on the keyset cursor, fetched as the user scrolls. */
+/**
+ * Image tiles come as renditions sized for the grid's cells, at the screen's pixel ratio
+ * (`srcset` picks 1x or 2x): a 6000-px photo is never sent to draw a 200-px tile.
+ */
+const GRID_RENDITIONS = { renditionWidth: 256, renditionHeight: 256, renditionFit: 'cover', renditionPixelRatios: '1,2' } as const;
+
 export function useAssetPages(filters: Filters) {
   const client = useClient();
   return useInfiniteQuery({
     queryKey: keys.assetList(projectOf(client), filters),
     queryFn: async ({ pageParam, signal }): Promise<Page<Asset>> =>
-      client.assets.list({ ...listParams(filters), pageSize: PAGE_SIZE, ...(pageParam ? { paginationToken: pageParam } : {}) }, { signal }),
+      client.assets.list(
+        { ...listParams(filters), ...GRID_RENDITIONS, pageSize: PAGE_SIZE, ...(pageParam ? { paginationToken: pageParam } : {}) },
+        { signal },
+      ),
     initialPageParam: '',
     getNextPageParam: (page) => page.nextPaginationToken,
   });

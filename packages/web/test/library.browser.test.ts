@@ -71,6 +71,12 @@ describe.skipIf(missing || SQLITE.length === 0)('the web library in Chromium', (
         }),
       )
       .toBe(true);
+    // It is a rendition sized for the tile (per pixel ratio; a small original gives only 1x), and
+    // the browser drew the one it picked.
+    const srcset = await thumbnail.getAttribute('srcset');
+    expect(srcset).toMatch(/^\S+\/files\/file_\w+\?\S+ 1x/);
+    const current = await thumbnail.evaluate((element) => (element as unknown as { currentSrc: string }).currentSrc);
+    expect(srcset?.split(', ').map((entry) => entry.split(' ')[0])).toContain(current);
     await page.screenshot({ path: path.join(web.shots, 'library.png') });
     await uploads.screenshot({ path: path.join(web.shots, 'upload-panel.png') });
 

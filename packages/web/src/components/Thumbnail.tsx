@@ -1,4 +1,4 @@
-import type { Asset } from '@assetd/sdk';
+import { type Asset, srcsetOf } from '@assetd/sdk';
 import { useState } from 'react';
 
 const ICONS: Record<string, string> = { audio: '♪', video: '▶', '3d': '⬢', image: '▣' };
@@ -11,7 +11,7 @@ export function Thumbnail(props: { asset: Asset }) {
   return (
     <div className={`thumb thumb-${asset.kind}`}>
       {url && !broken ? (
-        <img src={url} alt="" loading="lazy" decoding="async" draggable={false} onError={() => setBroken(true)} />
+        <img src={url} srcSet={srcsetOf(asset)} alt="" loading="lazy" decoding="async" draggable={false} onError={() => setBroken(true)} />
       ) : (
         <span className="thumb-icon" aria-hidden="true">
           {ICONS[asset.kind] ?? '■'}
