@@ -29,7 +29,14 @@ export const projectOf = (client: AssetdClient) => client.options.projectId || '
 
 export function useProjects() {
   const client = useClient();
-  return useQuery({ queryKey: keys.projects, queryFn: ({ signal }) => client.projects.list({ signal }), staleTime: 60_000 });
+  return useQuery({
+    queryKey: keys.projects,
+    queryFn: ({ signal }) => client.projects.list({ signal }),
+    staleTime: 60_000,
+    // Asked again whenever the page is looked at, however fresh: a cheap call that finds out at
+    // once when the key was revoked or expired meanwhile (the other queries may still be fresh).
+    refetchOnWindowFocus: 'always',
+  });
 }
 
 /** The grid's assets: pages on the keyset cursor, fetched as the user scrolls. */
