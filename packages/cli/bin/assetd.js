@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Node runs the TypeScript source directly (type stripping), so the bin needs no build step.
-import '../src/main.ts';
+// The CLI as npm installs it: JavaScript built from src/ (npm run build), so it runs on Node ≥ 20.
+import '../dist/main.js';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { KeyService, loadConfig, migrate, openDatabase } from '@assetd/server';
+import type { KeyService } from '@assetd/server';
+import { loadServer } from './server-package.ts';
 
 export interface DatabaseUse {
   /** Whether a missing SQLite database may be created (only `keys create` makes one). */
@@ -17,6 +18,7 @@ export async function withKeyService<T>(
   work: (keys: KeyService) => Promise<T>,
   use: DatabaseUse = {},
 ): Promise<T> {
+  const { KeyService, loadConfig, migrate, openDatabase } = await loadServer('keys');
   const config = loadConfig(env);
   const file = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : undefined;
   if (file && !use.create && !existsSync(file)) {

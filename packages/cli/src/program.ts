@@ -50,7 +50,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     // Commander has already printed its help or usage error; it only tells us the exit code.
     if (error instanceof CommanderError) return error.exitCode;
     // Already explained by the command (the upload summary): only the status is left to give.
-    if (error instanceof ExitError) return error.exitCode;
+    if (error instanceof ExitError) {
+      if (error.message) io.stderr(`assetd: ${printable(error.message)}\n`);
+      return error.exitCode;
+    }
     io.stderr(`assetd: ${printable(describeError(error))}\n`);
     return exitCodeFor(error);
   }

@@ -1,8 +1,11 @@
+export { choosePartPlan, DEFAULT_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, type PartPlan, partRange } from '@assetd/contract/part-plan';
 export { AssetdClient, AssetdClient as Client } from './client.ts';
+export { APIPromise, type WithResponse } from './core/api-promise.ts';
 export {
   APIConnectionError,
   APIConnectionTimeoutError,
   APIError,
+  type APIErrorCode,
   APIUserAbortError,
   AssetdError,
   AuthenticationError,
@@ -29,6 +32,5 @@ export type { Projects } from './resources/projects.ts';
 export type { Uploads, WaitOptions } from './resources/uploads.ts';
 export type * from './types.ts';
 export { extensionOf, type FileType, fileTypeFromName, KNOWN_EXTENSIONS } from './upload/kinds.ts';
-export { MAX_PARTS, MIN_PART_SIZE, planParts } from './upload/plan.ts';
 export type { UploadSource } from './upload/source.ts';
 export { SMALL_IMAGE_LIMIT, type UploadOptions, type UploadProgress } from './upload/upload.ts';

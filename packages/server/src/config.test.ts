@@ -1,7 +1,7 @@
 import path from 'node:path';
+import { MAX_WAIT_SECONDS } from '@assetd/contract/scenario';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
-import { MAX_WAIT_SECONDS } from './http/scenario/uploads.ts';
 
 describe('loadConfig', () => {
   it('defaults to the embedded setup under ./data', () => {

@@ -1,7 +1,8 @@
-import { type FsckResult, fsck } from '@assetd/server';
+import type { FsckResult } from '@assetd/server';
 import type { Command } from 'commander';
 import { DATABASE_ENVIRONMENT } from '../environment-help.ts';
 import type { CliIo } from '../io.ts';
+import { loadServer } from '../server-package.ts';
 
 interface FsckFlags {
   readonly fix?: boolean;
@@ -22,6 +23,7 @@ export function registerFsckCommand(program: Command, io: CliIo): void {
       if (graceSeconds !== undefined && (!Number.isInteger(graceSeconds) || graceSeconds < 0)) {
         throw new Error('--grace-seconds takes a whole number of seconds, 0 or more');
       }
+      const { fsck } = await loadServer('fsck');
       const result = await fsck(io.env, { ...(flags.fix ? { fix: true } : {}), ...(graceSeconds !== undefined ? { graceSeconds } : {}) });
       io.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
     });

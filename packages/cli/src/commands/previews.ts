@@ -1,9 +1,10 @@
-import { type BackfillProgress, type BackfillResult, backfillPreviews } from '@assetd/server';
+import type { BackfillProgress, BackfillResult } from '@assetd/server';
 import type { Command } from 'commander';
 import { DATABASE_ENVIRONMENT } from '../environment-help.ts';
 import { EXIT, ExitError } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { printable } from '../printable.ts';
+import { loadServer } from '../server-package.ts';
 
 /** The asset kinds that have previews, as `--kind` takes them. */
 const KINDS = ['image', 'audio', 'video', '3d'] as const;
@@ -49,6 +50,7 @@ export function registerPreviewsCommands(program: Command, io: CliIo): void {
         throw new Error('--in-flight takes a whole number, 1 or more');
       if (inFlight !== undefined && !flags.wait) throw new Error('--in-flight needs --wait: jobs are queued as others finish');
       let last = '';
+      const { backfillPreviews } = await loadServer('previews backfill');
       const result = await backfillPreviews(io.env, {
         kinds,
         missingOnly: flags.missingOnly ?? false,

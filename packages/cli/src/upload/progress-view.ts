@@ -61,7 +61,10 @@ class BarsView implements ProgressView {
   readonly #bars: cliProgress.MultiBar;
   readonly #total: cliProgress.SingleBar;
   readonly #totalBytes: number;
+  readonly #started = Date.now();
   #loaded = 0;
+  /** Bytes actually sent (not files skipped or failed), for the speed and the time left. */
+  #sent = 0;
 
   constructor(io: CliIo, columns: number, totalBytes: number) {
     // cli-progress draws with cursor escapes on any stream-like object; this one writes to the CLI's stderr.
@@ -99,19 +102,20 @@ class BarsView implements ProgressView {
     const name = printable(raw);
     const bar = this.#bars.create(Math.max(1, size), 0, this.#payload(name, 0, size, 'starting'));
     let last = 0;
-    const advance = (loaded: number) => {
+    const advance = (loaded: number, sending: boolean) => {
       this.#loaded += loaded - last;
+      if (sending) this.#sent += loaded - last;
       last = loaded;
-      this.#total.update(this.#loaded, this.#payload('total', this.#loaded, this.#totalBytes, ''));
+      this.#total.update(this.#loaded, this.#payload('total', this.#loaded, this.#totalBytes, this.#rate()));
     };
     const end = (line: string) => {
-      advance(size);
+      advance(size, false);
       this.#bars.remove(bar);
       this.#bars.log(`${line}\n`);
     };
     return {
       update: (loaded, status) => {
-        advance(loaded);
+        advance(loaded, true);
         bar.update(loaded, this.#payload(name, loaded, size, status));
       },
       done: (message) => end(`uploaded ${name}: ${printable(message)}`),
@@ -122,4 +126,20 @@ class BarsView implements ProgressView {
   stop(): void {
     this.#bars.stop();
   }
+
+  /** The average speed so far and the time left at it: `12.5 MB/s, 1m05s left`. */
+  #rate(): string {
+    const seconds = (Date.now() - this.#started) / 1000;
+    if (this.#sent === 0 || seconds < 1) return '';
+    const speed = this.#sent / seconds;
+    return `${formatBytes(speed)}/s, ${formatDuration((this.#totalBytes - this.#loaded) / speed)} left`;
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  if (whole < 60) return `${whole}s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes}m${String(whole % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }

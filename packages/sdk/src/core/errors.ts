@@ -1,3 +1,5 @@
+import { type ErrorCode, isErrorCode } from '@assetd/contract/errors';
+
 /** Every error the SDK throws is an AssetdError, so callers can tell ours from theirs. */
 export class AssetdError extends Error {
   override name = 'AssetdError';
@@ -11,17 +13,23 @@ interface ErrorBody {
   readonly requestId?: string;
 }
 
+/**
+ * `code` is one of the API's error codes, or `HTTP_<status>` when something in between (a proxy, a
+ * load balancer) answered without one.
+ */
+export type APIErrorCode = ErrorCode | `HTTP_${number}`;
+
 /** The server answered with an error status. `code` is its stable error code, `requestId` names the request in its logs. */
 export class APIError extends AssetdError {
   override name = 'APIError';
   readonly status: number;
-  readonly code: string;
+  readonly code: APIErrorCode;
   readonly requestId: string | undefined;
   readonly details: Record<string, unknown> | undefined;
   readonly headers: Headers;
 
   constructor(status: number, body: ErrorBody | undefined, headers: Headers) {
-    const code = body?.code ?? `HTTP_${status}`;
+    const code: APIErrorCode = isErrorCode(body?.code) ? body.code : `HTTP_${status}`;
     super(`${status} ${code}: ${body?.message ?? 'the server gave no message'}`);
     this.status = status;
     this.code = code;

@@ -1,3 +1,4 @@
+import { APIPromise } from './api-promise.ts';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { isRetryableStatus, retryDelayMs, sleep } from './retry.ts';
@@ -58,10 +59,15 @@ export class Transport {
     return url.toString();
   }
 
-  async request<T>(request: ApiRequest): Promise<T> {
-    const response = await this.send(request);
-    const text = await response.text();
-    return (text ? JSON.parse(text) : {}) as T;
+  /** The parsed JSON answer; `.withResponse()` on it also gives the raw Response. */
+  request<T>(request: ApiRequest): APIPromise<T> {
+    return new APIPromise(
+      this.send(request).then(async (response) => {
+        // A clone is read, so the Response handed out by withResponse() still has its body.
+        const text = await response.clone().text();
+        return { data: (text ? JSON.parse(text) : {}) as T, response };
+      }),
+    );
   }
 
   /** The successful response, unread; throws an APIError subclass for an error status. */

@@ -1,3 +1,4 @@
+import type { APIPromise } from '../core/api-promise.ts';
 import { Page, PagePromise } from '../core/pagination.ts';
 import { newIdempotencyKey, type RequestOptions, type Transport } from '../core/transport.ts';
 import type { Asset, AssetCreateParams, AssetListParams, AssetRenditionParams, AssetUpdateParams } from '../types.ts';
@@ -18,38 +19,34 @@ export class Assets {
   }
 
   /** Uploads an image under 6 MB as base64 JSON (`client.upload` picks this path by itself). */
-  async create(params: AssetCreateParams, options?: RequestOptions): Promise<Asset> {
-    const { asset } = await this.#http.request<{ asset: Asset }>({
-      method: 'POST',
-      path: '/v1/assets',
-      body: params,
-      ...options,
-      idempotencyKey: options?.idempotencyKey ?? newIdempotencyKey(),
-    });
-    return asset;
+  create(params: AssetCreateParams, options?: RequestOptions): APIPromise<Asset> {
+    return this.#http
+      .request<{ asset: Asset }>({
+        method: 'POST',
+        path: '/v1/assets',
+        body: params,
+        ...options,
+        idempotencyKey: options?.idempotencyKey ?? newIdempotencyKey(),
+      })
+      .map((body) => body.asset);
   }
 
   /** One asset; with rendition parameters, an image comes with `renditions` (links to resized copies). */
-  async retrieve(assetId: string, options: AssetRetrieveOptions = {}): Promise<Asset> {
+  retrieve(assetId: string, options: AssetRetrieveOptions = {}): APIPromise<Asset> {
     const request: Record<string, unknown> = {};
     const query: Record<string, string | number | undefined> = {};
     for (const [name, value] of Object.entries(options)) {
       if ((REQUEST_OPTIONS as readonly string[]).includes(name)) request[name] = value;
       else query[name] = value as string | number | undefined;
     }
-    const { asset } = await this.#http.request<{ asset: Asset }>({
-      method: 'GET',
-      path: path(assetId),
-      query,
-      ...(request as RequestOptions),
-    });
-    return asset;
+    return this.#http
+      .request<{ asset: Asset }>({ method: 'GET', path: path(assetId), query, ...(request as RequestOptions) })
+      .map((body) => body.asset);
   }
 
   /** Changes the name, description, tags or privacy. */
-  async update(assetId: string, params: AssetUpdateParams, options?: RequestOptions): Promise<Asset> {
-    const { asset } = await this.#http.request<{ asset: Asset }>({ method: 'PUT', path: path(assetId), body: params, ...options });
-    return asset;
+  update(assetId: string, params: AssetUpdateParams, options?: RequestOptions): APIPromise<Asset> {
+    return this.#http.request<{ asset: Asset }>({ method: 'PUT', path: path(assetId), body: params, ...options }).map((body) => body.asset);
   }
 
   async delete(assetId: string, options?: RequestOptions): Promise<void> {

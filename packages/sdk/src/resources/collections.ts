@@ -1,3 +1,4 @@
+import type { APIPromise } from '../core/api-promise.ts';
 import { Page, PagePromise } from '../core/pagination.ts';
 import type { RequestOptions, Transport } from '../core/transport.ts';
 import type { Collection, CollectionListParams } from '../types.ts';
@@ -12,19 +13,19 @@ export class Collections {
     this.#http = http;
   }
 
-  async #one(request: Parameters<Transport['request']>[0]): Promise<Collection> {
-    return (await this.#http.request<{ collection: Collection }>(request)).collection;
+  #one(request: Parameters<Transport['request']>[0]): APIPromise<Collection> {
+    return this.#http.request<{ collection: Collection }>(request).map((body) => body.collection);
   }
 
-  create(name: string, options?: RequestOptions): Promise<Collection> {
+  create(name: string, options?: RequestOptions): APIPromise<Collection> {
     return this.#one({ method: 'POST', path: '/v1/collections', body: { name }, ...options });
   }
 
-  retrieve(collectionId: string, options?: RequestOptions): Promise<Collection> {
+  retrieve(collectionId: string, options?: RequestOptions): APIPromise<Collection> {
     return this.#one({ method: 'GET', path: path(collectionId), ...options });
   }
 
-  rename(collectionId: string, name: string, options?: RequestOptions): Promise<Collection> {
+  rename(collectionId: string, name: string, options?: RequestOptions): APIPromise<Collection> {
     return this.#one({ method: 'PUT', path: path(collectionId), body: { name }, ...options });
   }
 
@@ -34,12 +35,12 @@ export class Collections {
   }
 
   /** Adds up to 49 assets. */
-  addAssets(collectionId: string, assetIds: readonly string[], options?: RequestOptions): Promise<Collection> {
+  addAssets(collectionId: string, assetIds: readonly string[], options?: RequestOptions): APIPromise<Collection> {
     return this.#one({ method: 'PUT', path: `${path(collectionId)}/assets`, body: { assetIds }, ...options });
   }
 
   /** Removes up to 49 assets. */
-  removeAssets(collectionId: string, assetIds: readonly string[], options?: RequestOptions): Promise<Collection> {
+  removeAssets(collectionId: string, assetIds: readonly string[], options?: RequestOptions): APIPromise<Collection> {
     return this.#one({ method: 'DELETE', path: `${path(collectionId)}/assets`, body: { assetIds }, ...options });
   }
 

@@ -1,3 +1,4 @@
+import type { APIPromise } from '../core/api-promise.ts';
 import { APIUserAbortError, AssetdError } from '../core/errors.ts';
 import { Page, PagePromise } from '../core/pagination.ts';
 import { sleep } from '../core/retry.ts';
@@ -34,16 +35,17 @@ export class Jobs {
   }
 
   /** The job. With `waitSeconds`, the server holds the answer until the status is no longer `status`. */
-  async get(jobId: string, params: JobRetrieveParams = {}, options?: RequestOptions): Promise<Job> {
+  get(jobId: string, params: JobRetrieveParams = {}, options?: RequestOptions): APIPromise<Job> {
     const wait = params.waitSeconds ?? 0;
-    const body = await this.#http.request<{ job: Job }>({
-      method: 'GET',
-      path: path(jobId),
-      query: { ...params },
-      ...options,
-      ...(wait > 0 ? { timeout: wait * 1000 + (options?.timeout ?? this.#http.options.timeout) } : {}),
-    });
-    return body.job;
+    return this.#http
+      .request<{ job: Job }>({
+        method: 'GET',
+        path: path(jobId),
+        query: { ...params },
+        ...options,
+        ...(wait > 0 ? { timeout: wait * 1000 + (options?.timeout ?? this.#http.options.timeout) } : {}),
+      })
+      .map((body) => body.job);
   }
 
   /** A page of the project's jobs, newest first; `for await` walks every page. */

@@ -1,3 +1,4 @@
+import type { APIPromise } from '../core/api-promise.ts';
 import type { RequestOptions, Transport } from '../core/transport.ts';
 import type { Project } from '../types.ts';
 
@@ -10,8 +11,7 @@ export class Projects {
   }
 
   /** Every project of the key's team, oldest first (a team has few: the answer is not paged). */
-  async list(options?: RequestOptions): Promise<Project[]> {
-    const body = await this.#http.request<{ projects: Project[] }>({ method: 'GET', path: '/v1/projects', ...options });
-    return body.projects;
+  list(options?: RequestOptions): APIPromise<Project[]> {
+    return this.#http.request<{ projects: Project[] }>({ method: 'GET', path: '/v1/projects', ...options }).map((body) => body.projects);
   }
 }

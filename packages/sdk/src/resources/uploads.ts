@@ -1,3 +1,4 @@
+import type { APIPromise } from '../core/api-promise.ts';
 import { APIUserAbortError, AssetdError } from '../core/errors.ts';
 import { Page, PagePromise } from '../core/pagination.ts';
 import { sleep } from '../core/retry.ts';
@@ -38,12 +39,12 @@ export class Uploads {
     this.#http = http;
   }
 
-  async #one(request: Parameters<Transport['request']>[0]): Promise<Upload> {
-    return (await this.#http.request<{ upload: Upload }>(request)).upload;
+  #one(request: Parameters<Transport['request']>[0]): APIPromise<Upload> {
+    return this.#http.request<{ upload: Upload }>(request).map((body) => body.upload);
   }
 
   /** Starts a multipart upload (the answer has one part URL per part) or an import from a URL or a model hub. */
-  create(params: UploadCreateParams, options?: RequestOptions): Promise<Upload> {
+  create(params: UploadCreateParams, options?: RequestOptions): APIPromise<Upload> {
     return this.#one({
       method: 'POST',
       path: '/v1/uploads',
@@ -57,7 +58,7 @@ export class Uploads {
    * The upload. With `waitSeconds`, the server holds the answer until the status is no longer
    * `status` (or the time is up): a long poll, so waiting costs one request per change.
    */
-  retrieve(uploadId: string, params: UploadRetrieveParams = {}, options?: RequestOptions): Promise<Upload> {
+  retrieve(uploadId: string, params: UploadRetrieveParams = {}, options?: RequestOptions): APIPromise<Upload> {
     const wait = params.waitSeconds ?? 0;
     return this.#one({
       method: 'GET',
@@ -84,13 +85,13 @@ export class Uploads {
   }
 
   /** Checks and joins the parts, then starts validation; calling it again returns the upload as it is. */
-  complete(uploadId: string, options?: RequestOptions): Promise<Upload> {
+  complete(uploadId: string, options?: RequestOptions): APIPromise<Upload> {
     // The server makes completing idempotent: a retry returns the upload as it is.
     return this.#one({ method: 'POST', path: `${path(uploadId)}/action`, body: { action: 'complete' }, idempotent: true, ...options });
   }
 
   /** Abandons a pending upload: its parts are deleted and it ends failed. */
-  abort(uploadId: string, options?: RequestOptions): Promise<Upload> {
+  abort(uploadId: string, options?: RequestOptions): APIPromise<Upload> {
     return this.#one({ method: 'POST', path: `${path(uploadId)}/action`, body: { action: 'abort' }, ...options });
   }
 

@@ -1,8 +1,8 @@
+import { type PartPlan, partRange } from '@assetd/contract/part-plan';
 import { APIConnectionError, APIError } from '../core/errors.ts';
 import type { Fetch } from '../core/options.ts';
 import { isRetryableStatus, retryDelayMs, sleep } from '../core/retry.ts';
 import type { UploadPartLink } from '../types.ts';
-import { type PartPlan, partRange } from './plan.ts';
 import type { ByteSource } from './source.ts';
 
 /** A part URL this close to its expiry is renewed before use rather than risked. */

@@ -1,10 +1,10 @@
+import { choosePartPlan, type PartPlan, partRange, planParts } from '@assetd/contract/part-plan';
 import { APIUserAbortError, AssetdError, UploadFailedError, UploadInterruptedError } from '../core/errors.ts';
 import type { Fetch } from '../core/options.ts';
 import type { Assets } from '../resources/assets.ts';
 import type { Uploads } from '../resources/uploads.ts';
 import type { Asset, Upload, UploadKind, UploadPartLink, UploadStatus } from '../types.ts';
 import { type FileType, fileTypeFromName, kindFromContentType } from './kinds.ts';
-import { existingPlan, type PartPlan, partRange, planParts } from './plan.ts';
 import { sendParts } from './send-parts.ts';
 import { type ByteSource, openSource, type UploadSource } from './source.ts';
 
@@ -79,13 +79,13 @@ export async function uploadSource(context: UploadContext, input: UploadSource, 
     if (method === 'base64' || (method === 'auto' && type.kind === 'image' && source.size < SMALL_IMAGE_LIMIT)) {
       return await sendSmallImage(context, source, name, options);
     }
-    const plan = planParts(source.size, options.partSize);
+    const plan = choosePartPlan(source.size, options.partSize);
     const upload = await context.uploads.create(
       {
         fileName: name,
         contentType: type.contentType,
         kind: type.kind,
-        parts: plan.parts,
+        parts: plan.partsCount,
         fileSize: source.size,
         ...assetOptions(options),
       },
@@ -93,7 +93,7 @@ export async function uploadSource(context: UploadContext, input: UploadSource, 
     );
     options.onUploadCreated?.(upload);
     const links = new Map((upload.parts ?? []).map((link) => [link.number, link]));
-    const numbers = Array.from({ length: plan.parts }, (_, i) => i + 1);
+    const numbers = Array.from({ length: plan.partsCount }, (_, i) => i + 1);
     return await transfer(context, source, upload.id, plan, links, numbers, 0, options);
   } finally {
     await source.close();
@@ -151,7 +151,7 @@ async function resume(context: UploadContext, input: UploadSource, uploadId: str
   if (upload.fileSize === undefined || upload.partsCount === undefined) {
     throw new AssetdError(`Upload ${uploadId} is a ${upload.source} import: there are no parts to resume`);
   }
-  const plan = existingPlan(upload.fileSize, upload.partsCount);
+  const plan = planParts(upload.fileSize, upload.partsCount);
   const source = await openSource(input, { ...options, size: options.size ?? upload.fileSize });
   try {
     if (source.size !== plan.fileSize) {
@@ -161,7 +161,7 @@ async function resume(context: UploadContext, input: UploadSource, uploadId: str
     const size = (n: number) => partRange(plan, n).end - partRange(plan, n).start;
     // A part the server has at its planned size is kept; anything else is sent again.
     const have = new Set(parts.filter((part) => part.size === size(part.number)).map((part) => part.number));
-    const numbers = Array.from({ length: plan.parts }, (_, i) => i + 1).filter((n) => !have.has(n));
+    const numbers = Array.from({ length: plan.partsCount }, (_, i) => i + 1).filter((n) => !have.has(n));
     const links = new Map<number, UploadPartLink>();
     if (numbers.length > 0) {
       for (const link of await context.uploads.signParts(uploadId, numbers, { signal: options.signal })) links.set(link.number, link);

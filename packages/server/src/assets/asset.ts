@@ -1,11 +1,7 @@
+import { ASSET_KINDS, type AssetKind, PRIVACIES, type Privacy, SORT_FIELDS, type SortField } from '@assetd/contract/scenario';
 import type { FileRef } from '../files/file-store.ts';
 
-/** `model` is an opaque model file (weights) imported from a hub or URL. */
-export const ASSET_KINDS = ['image', 'audio', 'video', '3d', 'model'] as const;
-export type AssetKind = (typeof ASSET_KINDS)[number];
-
-export const PRIVACIES = ['private', 'public', 'unlisted'] as const;
-export type Privacy = (typeof PRIVACIES)[number];
+export { ASSET_KINDS, type AssetKind, PRIVACIES, type Privacy, SORT_FIELDS, type SortField };
 
 /** An asset as the domain sees it: what every dialect maps from. */
 export interface Asset {
@@ -54,8 +50,6 @@ export interface Scope {
   readonly authorId: string;
 }
 
-export const SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
-export type SortField = (typeof SORT_FIELDS)[number];
 export type SortDirection = 'asc' | 'desc';
 
 export interface AssetListQuery {

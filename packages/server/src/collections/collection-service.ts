@@ -1,3 +1,4 @@
+import { MAX_ASSETS_PER_CALL } from '@assetd/contract/scenario';
 import type { Kysely } from 'kysely';
 import type { Scope } from '../assets/asset.ts';
 import type { Database } from '../db/schema.ts';
@@ -38,7 +39,7 @@ export interface CollectionPage {
 }
 
 /** How many asset ids one add or remove call may carry. */
-export const MAX_ASSETS_PER_CALL = 49;
+export { MAX_ASSETS_PER_CALL };
 
 /** The name a project's default collection is created with (the token360 dialect's "library" group). */
 export const DEFAULT_COLLECTION_NAME = 'library';

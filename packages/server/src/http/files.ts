@@ -1,3 +1,4 @@
+import { StringEnum } from '@assetd/contract/scenario';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import { Type } from 'typebox';
@@ -15,7 +16,6 @@ import {
   renditionOf,
 } from '../media/rendition.ts';
 import { downloadDisposition, FILE_LINK_PURPOSE, fileLinkResource, RENDITION_LINK_PURPOSE, renditionLinkResource } from './file-links.ts';
-import { StringEnum } from './scenario/schemas.ts';
 
 const Params = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 100 }) });
 const Edge = Type.Integer({ minimum: 1, maximum: MAX_RENDITION_EDGE });

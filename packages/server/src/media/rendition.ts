@@ -1,3 +1,4 @@
+import { MAX_RENDITION_EDGE, RENDITION_FITS, RENDITION_FORMATS, type RenditionFit, type RenditionFormat } from '@assetd/contract/scenario';
 import { AppError } from '../errors.ts';
 import type { ImageFormat } from './image.ts';
 
@@ -13,14 +14,9 @@ import type { ImageFormat } from './image.ts';
  * An original smaller than the box keeps its size: `cover` and `contain` then give the largest
  * box of the asked shape the original can fill without enlarging.
  */
-export const RENDITION_FITS = ['cover', 'contain', 'inside'] as const;
-export type RenditionFit = (typeof RENDITION_FITS)[number];
-/** `origin`: the original's format where browsers show it (JPEG, PNG, WebP, AVIF, GIF), else PNG. */
-export const RENDITION_FORMATS = ['webp', 'avif', 'jpeg', 'png', 'origin'] as const;
-export type RenditionFormat = (typeof RENDITION_FORMATS)[number];
+export { MAX_RENDITION_EDGE, RENDITION_FITS, RENDITION_FORMATS, type RenditionFit, type RenditionFormat };
 export type OutputFormat = Exclude<RenditionFormat, 'origin'> | 'gif';
 
-export const MAX_RENDITION_EDGE = 4096;
 export const DEFAULT_RENDITION_QUALITY = 80;
 
 export interface Rendition {

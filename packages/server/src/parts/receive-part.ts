@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
+import { maxPartSize } from '@assetd/contract/part-plan';
 import type { UrlSigner } from '../auth/url-signer.ts';
 import { AppError } from '../errors.ts';
 import { MultipartSealedError, PartTooLargeError, UnknownMultipartError } from '../storage/part-errors.ts';
 import type { PartIntake, StoredPart } from '../storage/storage.ts';
-import { maxPartSize } from '../uploads/part-plan.ts';
 
 export const PART_LINK_PURPOSE = 'part';
 

@@ -1,3 +1,4 @@
+import { formatOfContentType } from '@assetd/contract/formats';
 import { fileTypeFromBuffer } from 'file-type';
 import type { AssetKind } from '../assets/asset.ts';
 import { asSource, type ByteSource } from '../media/byte-source.ts';
@@ -10,33 +11,11 @@ export interface DetectedFormat {
   readonly format: string;
 }
 
-/** What file-type reports, mapped to the formats spec 000 names (and their close kin). */
-const BY_FILE_TYPE: Record<string, DetectedFormat> = {
-  'image/jpeg': { kind: 'image', mimeType: 'image/jpeg', format: 'jpeg' },
-  'image/png': { kind: 'image', mimeType: 'image/png', format: 'png' },
-  'image/gif': { kind: 'image', mimeType: 'image/gif', format: 'gif' },
-  'image/webp': { kind: 'image', mimeType: 'image/webp', format: 'webp' },
-  'image/avif': { kind: 'image', mimeType: 'image/avif', format: 'avif' },
-  'image/tiff': { kind: 'image', mimeType: 'image/tiff', format: 'tiff' },
-  'image/heic': { kind: 'image', mimeType: 'image/heic', format: 'heic' },
-  'image/heif': { kind: 'image', mimeType: 'image/heic', format: 'heic' },
-  'audio/mpeg': { kind: 'audio', mimeType: 'audio/mpeg', format: 'mp3' },
-  'audio/wav': { kind: 'audio', mimeType: 'audio/wav', format: 'wav' },
-  'audio/vnd.wave': { kind: 'audio', mimeType: 'audio/wav', format: 'wav' },
-  'audio/x-wav': { kind: 'audio', mimeType: 'audio/wav', format: 'wav' },
-  'audio/ogg': { kind: 'audio', mimeType: 'audio/ogg', format: 'ogg' },
-  'audio/opus': { kind: 'audio', mimeType: 'audio/ogg', format: 'ogg' },
-  'audio/x-m4a': { kind: 'audio', mimeType: 'audio/mp4', format: 'm4a' },
-  'audio/mp4': { kind: 'audio', mimeType: 'audio/mp4', format: 'm4a' },
-  'audio/aac': { kind: 'audio', mimeType: 'audio/aac', format: 'aac' },
-  'audio/x-flac': { kind: 'audio', mimeType: 'audio/flac', format: 'flac' },
-  'audio/flac': { kind: 'audio', mimeType: 'audio/flac', format: 'flac' },
-  'video/mp4': { kind: 'video', mimeType: 'video/mp4', format: 'mp4' },
-  'video/x-m4v': { kind: 'video', mimeType: 'video/mp4', format: 'mp4' },
-  'video/webm': { kind: 'video', mimeType: 'video/webm', format: 'webm' },
-  'video/quicktime': { kind: 'video', mimeType: 'video/quicktime', format: 'mov' },
-  'model/gltf-binary': { kind: '3d', mimeType: 'model/gltf-binary', format: 'glb' },
-};
+/** What file-type reports, as one of the contract's formats. */
+function formatOfFileType(mime: string): DetectedFormat | undefined {
+  const known = formatOfContentType(mime);
+  return known ? { kind: known.kind, mimeType: known.mimeType, format: known.format } : undefined;
+}
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -84,7 +63,7 @@ export async function detectFormat(input: ByteSource | { path: string; size: num
   // One ranged read serves both detectors: remote objects are not downloaded to be identified.
   const head = await readHead(source);
   const detected = await fileTypeFromBuffer(head);
-  const known = detected ? BY_FILE_TYPE[detected.mime] : undefined;
+  const known = detected ? formatOfFileType(detected.mime) : undefined;
   if (known) return known;
   return sniff3d(head, source.size);
 }

@@ -1,47 +1,13 @@
-import type { AssetKind } from '../assets/asset.ts';
+import { type AssetKind, bareType, contentTypesOfKind, sameFormat } from '@assetd/contract/formats';
+import { UPLOAD_KINDS, type UploadKind } from '@assetd/contract/scenario';
 
-/** The `kind` values of spec 001: what the file is for once validated. */
-export const UPLOAD_KINDS = ['3d', 'asset', 'audio', 'avatar', 'image', 'model', 'video'] as const;
-export type UploadKind = (typeof UPLOAD_KINDS)[number];
+export { bareType, sameFormat, UPLOAD_KINDS, type UploadKind };
 
-export const IMAGE_TYPES = [
-  'image/jpeg',
-  'image/png',
-  'image/gif',
-  'image/svg+xml',
-  'image/webp',
-  'image/avif',
-  'image/tiff',
-  'image/heic',
-  'image/heif',
-];
-export const AUDIO_TYPES = [
-  'audio/mpeg',
-  'audio/mp3',
-  'audio/wav',
-  'audio/x-wav',
-  'audio/wave',
-  'audio/vnd.wave',
-  'audio/ogg',
-  'audio/m4a',
-  'audio/x-m4a',
-  'audio/mp4',
-  'audio/aac',
-  'audio/flac',
-  'audio/x-flac',
-];
-export const VIDEO_TYPES = ['video/mp4', 'video/webm', 'video/quicktime'];
-export const MODEL_3D_TYPES = [
-  'model/gltf-binary',
-  'model/gltf+json',
-  'model/obj',
-  'application/vnd.autodesk.fbx',
-  'model/stl',
-  'model/x-stl',
-  'model/ply',
-  'model/x-3d-vox',
-  'application/octet-stream',
-];
+export const IMAGE_TYPES = contentTypesOfKind('image');
+export const AUDIO_TYPES = contentTypesOfKind('audio');
+export const VIDEO_TYPES = contentTypesOfKind('video');
+/** 3D files often come without a type of their own: octet-stream is let through, the bytes decide. */
+export const MODEL_3D_TYPES = [...contentTypesOfKind('3d'), 'application/octet-stream'];
 
 /** Content types a multipart upload of each kind may declare. */
 const TYPES_BY_KIND: Record<UploadKind, readonly string[] | 'any'> = {
@@ -53,9 +19,6 @@ const TYPES_BY_KIND: Record<UploadKind, readonly string[] | 'any'> = {
   asset: [...IMAGE_TYPES, ...AUDIO_TYPES, ...VIDEO_TYPES, ...MODEL_3D_TYPES],
   model: 'any',
 };
-
-/** A content type without parameters, lower-cased: `Image/PNG; q=1` → `image/png`. */
-export const bareType = (contentType: string) => contentType.split(';')[0]?.trim().toLowerCase() ?? '';
 
 export function contentTypeFits(kind: UploadKind, contentType: string): boolean {
   const allowed = TYPES_BY_KIND[kind];
@@ -86,25 +49,4 @@ export function assetKindsFor(kind: UploadKind): readonly (AssetKind | 'model')[
     case 'model':
       return undefined;
   }
-}
-
-/**
- * Names for one format that clients use interchangeably; a declared type matches the
- * detected one when they share a group.
- */
-const SYNONYMS: readonly (readonly string[])[] = [
-  ['audio/mpeg', 'audio/mp3'],
-  ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'],
-  ['audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/aac'],
-  ['audio/flac', 'audio/x-flac'],
-  ['audio/ogg', 'audio/opus', 'audio/vorbis'],
-  ['image/heic', 'image/heif'],
-  ['model/stl', 'model/x-stl'],
-];
-
-export function sameFormat(declared: string, detected: string): boolean {
-  const a = bareType(declared);
-  const b = bareType(detected);
-  if (a === b) return true;
-  return SYNONYMS.some((group) => group.includes(a) && group.includes(b));
 }

@@ -1,3 +1,4 @@
+import { JOB_STATUSES, type JobStatus, VISIBLE_UPLOAD_STATUSES, type VisibleUploadStatus } from '@assetd/contract/scenario';
 /**
  * The upload lifecycle in one place: every state, every allowed move between them, and how each
  * state looks to clients (spec 001's upload status, Scenario's job status). Everything that
@@ -26,13 +27,8 @@ export const UPLOAD_STATUSES = [
 ] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
-/** Spec 001's upload statuses: what the wire shows. `complete` is the spec's; assetd never reaches it. */
-export const VISIBLE_UPLOAD_STATUSES = ['pending', 'validating', 'validated', 'imported', 'failed', 'complete'] as const;
-export type VisibleUploadStatus = (typeof VISIBLE_UPLOAD_STATUSES)[number];
-
-/** Scenario's job statuses. */
-export const JOB_STATUSES = ['queued', 'in-progress', 'success', 'failure', 'canceled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+// The wire's upload statuses (spec 001; `complete` is the spec's, assetd never reaches it) and job statuses.
+export { JOB_STATUSES, type JobStatus, VISIBLE_UPLOAD_STATUSES, type VisibleUploadStatus };
 
 interface Transition {
   readonly from: readonly UploadStatus[];

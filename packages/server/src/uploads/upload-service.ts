@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from '@assetd/contract/part-plan';
 import type { Kysely, Transaction } from 'kysely';
 import type { Scope } from '../assets/asset.ts';
 import type { AssetOptions, AssetService } from '../assets/asset-service.ts';
@@ -12,7 +13,6 @@ import type { StorageBackend, StoredPart } from '../storage/storage.ts';
 import { plainFileName } from './import/file-name.ts';
 import { parseCivitaiUrl, parseHuggingFaceName } from './import/hubs.ts';
 import { checkImportUrl } from './import/safe-request.ts';
-import { MAX_PARTS, type PartPlan, partProblems, planParts, planProblem } from './part-plan.ts';
 import {
   DOWNLOAD_UPLOAD_JOB,
   type PartLink,

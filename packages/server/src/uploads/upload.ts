@@ -1,9 +1,9 @@
+import type { UploadProvider, UploadSource } from '@assetd/contract/scenario';
 import type { AssetOptions } from '../assets/asset-service.ts';
 import type { UploadKind } from './upload-kinds.ts';
 import type { UploadStatus } from './upload-lifecycle.ts';
 
-export type UploadSource = 'multipart' | 'url' | 'huggingface' | 'civitai';
-export type UploadProvider = 'huggingface' | 'civitai' | 'other';
+export type { UploadProvider, UploadSource };
 
 /** An upload as the domain sees it (spec 001's `upload` object, before any dialect maps it). */
 export interface Upload {

@@ -1,14 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
-import { Type } from 'typebox';
-import type { AssetListQuery } from '../../assets/asset.ts';
-import type { Container } from '../../container.ts';
-import { AppError } from '../../errors.ts';
-import { parseIsoDate } from '../../lib/time.ts';
-import { linksFor, renditionLinksFor } from '../file-links.ts';
-import { requireScope } from '../plugins/auth.ts';
-import { fromForm, fromJson, type JsonImageBody } from './image-input.ts';
-import { assetRenditions, renditionRequestOf } from './rendition-query.ts';
 import {
   AssetIdParams,
   AssetIdsBody,
@@ -19,7 +8,18 @@ import {
   ProjectQuery,
   UpdateAssetBody,
   WireAsset,
-} from './schemas.ts';
+} from '@assetd/contract/scenario';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AssetListQuery } from '../../assets/asset.ts';
+import type { Container } from '../../container.ts';
+import { AppError } from '../../errors.ts';
+import { parseIsoDate } from '../../lib/time.ts';
+import { linksFor, renditionLinksFor } from '../file-links.ts';
+import { requireScope } from '../plugins/auth.ts';
+import { fromForm, fromJson, type JsonImageBody } from './image-input.ts';
+import { assetRenditions, renditionRequestOf } from './rendition-query.ts';
 import { toWireAsset } from './wire.ts';
 
 const AssetResponse = Type.Object({ asset: WireAsset });
@@ -40,7 +40,8 @@ function splitTags(tags: string[] | undefined): string[] | undefined {
   return list && list.length > 0 ? list : undefined;
 }
 
-export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
+export function registerAssetRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const links = (request: Parameters<typeof linksFor>[1]) => linksFor(c, request);
   const limit = c.config.maxSmallImageBytes;
   // Base64 grows bytes by 4/3; leave room for the other fields and a data-URL prefix.
@@ -85,7 +86,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const q = request.query as Static<typeof ListAssetsQuery>;
+      const q = request.query;
       const query: AssetListQuery = {
         pageSize: q.pageSize,
         paginationToken: q.paginationToken || undefined,
@@ -131,9 +132,9 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const { assetId } = request.params as Static<typeof AssetIdParams>;
+      const { assetId } = request.params;
       const asset = await c.assets.get(requireScope(request), assetId);
-      const wanted = renditionRequestOf(request.query as Static<typeof GetAssetQuery>);
+      const wanted = renditionRequestOf(request.query);
       const renditionsOf = wanted ? assetRenditions(renditionLinksFor(c, request), wanted) : undefined;
       return { asset: toWireAsset(asset, links(request), renditionsOf) };
     },
@@ -153,8 +154,8 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const { assetId } = request.params as Static<typeof AssetIdParams>;
-      const asset = await c.assets.update(requireScope(request), assetId, request.body as Static<typeof UpdateAssetBody>);
+      const { assetId } = request.params;
+      const asset = await c.assets.update(requireScope(request), assetId, request.body);
       return { asset: toWireAsset(asset, links(request)) };
     },
   );
@@ -172,7 +173,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const { assetId } = request.params as Static<typeof AssetIdParams>;
+      const { assetId } = request.params;
       await c.assets.delete(requireScope(request), [assetId]);
       return {};
     },
@@ -191,7 +192,7 @@ export function registerAssetRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      await c.assets.delete(requireScope(request), (request.body as Static<typeof AssetIdsBody>).assetIds);
+      await c.assets.delete(requireScope(request), request.body.assetIds);
       return {};
     },
   );

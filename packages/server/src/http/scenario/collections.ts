@@ -1,8 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
-import { Type } from 'typebox';
-import type { Container } from '../../container.ts';
-import { requireScope } from '../plugins/auth.ts';
 import {
   CollectionAssetIdsBody,
   CollectionBody,
@@ -11,14 +6,20 @@ import {
   ListCollectionsQuery,
   ProjectQuery,
   WireCollection,
-} from './schemas.ts';
+} from '@assetd/contract/scenario';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Container } from '../../container.ts';
+import { requireScope } from '../plugins/auth.ts';
 import { toWireCollection } from './wire.ts';
 
 const CollectionResponse = Type.Object({ collection: WireCollection });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse };
 const tags = ['collections'];
 
-export function registerCollectionRoutes(app: FastifyInstance, c: Container): void {
+export function registerCollectionRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const config = { auth: 'key' as const };
 
   app.post(
@@ -34,7 +35,7 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { name } = request.body as Static<typeof CollectionBody>;
+      const { name } = request.body;
       return { collection: toWireCollection(await c.collections.create(requireScope(request), name)) };
     },
   );
@@ -54,7 +55,7 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { pageSize, paginationToken } = request.query as Static<typeof ListCollectionsQuery>;
+      const { pageSize, paginationToken } = request.query;
       const page = await c.collections.list(requireScope(request), pageSize, paginationToken || undefined);
       return {
         collections: page.collections.map(toWireCollection),
@@ -76,7 +77,7 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { collectionId } = request.params as Static<typeof CollectionIdParams>;
+      const { collectionId } = request.params;
       return { collection: toWireCollection(await c.collections.get(requireScope(request), collectionId)) };
     },
   );
@@ -95,8 +96,8 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { collectionId } = request.params as Static<typeof CollectionIdParams>;
-      const { name } = request.body as Static<typeof CollectionBody>;
+      const { collectionId } = request.params;
+      const { name } = request.body;
       return { collection: toWireCollection(await c.collections.rename(requireScope(request), collectionId, name)) };
     },
   );
@@ -114,7 +115,7 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { collectionId } = request.params as Static<typeof CollectionIdParams>;
+      const { collectionId } = request.params;
       await c.collections.delete(requireScope(request), collectionId);
       return {};
     },
@@ -134,8 +135,8 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { collectionId } = request.params as Static<typeof CollectionIdParams>;
-      const { assetIds } = request.body as Static<typeof CollectionAssetIdsBody>;
+      const { collectionId } = request.params;
+      const { assetIds } = request.body;
       return { collection: toWireCollection(await c.collections.addAssets(requireScope(request), collectionId, assetIds)) };
     },
   );
@@ -154,8 +155,8 @@ export function registerCollectionRoutes(app: FastifyInstance, c: Container): vo
       },
     },
     async (request) => {
-      const { collectionId } = request.params as Static<typeof CollectionIdParams>;
-      const { assetIds } = request.body as Static<typeof CollectionAssetIdsBody>;
+      const { collectionId } = request.params;
+      const { assetIds } = request.body;
       return { collection: toWireCollection(await c.collections.removeAssets(requireScope(request), collectionId, assetIds)) };
     },
   );

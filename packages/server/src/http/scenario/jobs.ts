@@ -1,60 +1,18 @@
+import { ErrorResponse, GetJobQuery, type Job, JobParams, ListJobsQuery, MAX_WAIT_SECONDS, WireJob } from '@assetd/contract/scenario';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { Container } from '../../container.ts';
 import { invalid } from '../../errors.ts';
 import type { UploadJob } from '../../uploads/upload-job.ts';
 import { JOB_STATUSES, type JobStatus } from '../../uploads/upload-lifecycle.ts';
 import { requireScope } from '../plugins/auth.ts';
-import { ErrorResponse, ProjectQuery, StringEnum } from './schemas.ts';
-import { MAX_WAIT_SECONDS } from './uploads.ts';
 
-const JobParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 100 }) });
-
-export const GetJobQuery = Type.Object({
-  ...ProjectQuery.properties,
-  waitSeconds: Type.Optional(
-    Type.Number({
-      minimum: 0,
-      description: `Long poll: hold the answer until the job's status is no longer \`status\`, for at most this many seconds (capped at ${MAX_WAIT_SECONDS})`,
-    }),
-  ),
-  status: Type.Optional(
-    StringEnum(JOB_STATUSES, { description: 'With waitSeconds: the status the client last saw (default: the current one)' }),
-  ),
-});
-
-export const ListJobsQuery = Type.Object({
-  ...ProjectQuery.properties,
-  pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-  paginationToken: Type.Optional(Type.String({ maxLength: 1000 })),
-  status: Type.Optional(
-    Type.Array(Type.String({ maxLength: 100 }), {
-      maxItems: 10,
-      description: `Comma-separated or repeated: jobs in any of these statuses (${JOB_STATUSES.join(', ')})`,
-    }),
-  ),
-});
-
-const WireJob = Type.Object(
-  {
-    jobId: Type.String(),
-    jobType: Type.String(),
-    status: StringEnum(JOB_STATUSES),
-    progress: Type.Number({ minimum: 0, maximum: 1 }),
-    authorId: Type.String(),
-    ownerId: Type.String(),
-    createdAt: Type.String(),
-    updatedAt: Type.String(),
-    statusHistory: Type.Array(Type.Object({ status: StringEnum(JOB_STATUSES), date: Type.String() })),
-    metadata: Type.Object({}, { additionalProperties: true }),
-  },
-  { additionalProperties: true },
-);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse };
 const tags = ['jobs'];
 
 /** Scenario's job object. The domain view already has the wire's shape; it is copied, never passed through. */
-export const toWireJob = (job: UploadJob) => ({
+export const toWireJob = (job: UploadJob): Job => ({
   jobId: job.jobId,
   jobType: job.jobType,
   status: job.status,
@@ -64,7 +22,7 @@ export const toWireJob = (job: UploadJob) => ({
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
   statusHistory: job.statusHistory.map((entry) => ({ status: entry.status, date: entry.date })),
-  metadata: job.metadata,
+  metadata: (({ assetIds, ...rest }) => ({ ...rest, ...(assetIds ? { assetIds: [...assetIds] } : {}) }))(job.metadata),
 });
 
 /** The status filter, comma-separated or repeated; unknown values are refused with the allowed ones. */
@@ -87,7 +45,8 @@ function statusFilter(values: readonly string[] | undefined): JobStatus[] | unde
 }
 
 /** Scenario's jobs resource: every upload's job, derived from the upload (uploads/upload-job.ts). */
-export function registerJobRoutes(app: FastifyInstance, c: Container): void {
+export function registerJobRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const config = { auth: 'key' as const };
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
@@ -104,7 +63,7 @@ export function registerJobRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const query = request.query as Static<typeof ListJobsQuery>;
+      const query = request.query;
       const statuses = statusFilter(query.status);
       const page = await c.uploads.listJobs(requireScope(request), {
         pageSize: query.pageSize,
@@ -128,8 +87,8 @@ export function registerJobRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request, reply) => {
-      const { jobId } = request.params as Static<typeof JobParams>;
-      const { waitSeconds, status } = request.query as Static<typeof GetJobQuery>;
+      const { jobId } = request.params;
+      const { waitSeconds, status } = request.query;
       const scope = requireScope(request);
       if (!waitSeconds) return { job: toWireJob(await c.uploads.getJob(scope, jobId)) };
       const gone = new AbortController();

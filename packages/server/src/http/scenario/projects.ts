@@ -1,24 +1,20 @@
+import { ErrorResponse, type Project, WireProject } from '@assetd/contract/scenario';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ProjectInfo } from '../../auth/keys.ts';
 import type { Container } from '../../container.ts';
 import { AppError } from '../../errors.ts';
-import { ErrorResponse } from './schemas.ts';
-
-const WireProject = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  createdAt: Type.String(),
-});
 
 /** The wire's project: copied field by field, so nothing else of the domain leaks out. */
-export const toWireProject = (project: ProjectInfo) => ({ id: project.id, name: project.name, createdAt: project.createdAt });
+export const toWireProject = (project: ProjectInfo): Project => ({ id: project.id, name: project.name, createdAt: project.createdAt });
 
 /**
  * `GET /v1/projects` (beyond the spec): the projects of the key's team, the values `?projectId=`
  * accepts — what a client needs to offer a project switcher.
  */
-export function registerProjectRoutes(app: FastifyInstance, c: Container): void {
+export function registerProjectRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/projects',
     {

@@ -1,78 +1,39 @@
+import {
+  ActionBody,
+  CreateUploadBody,
+  ErrorResponse,
+  GetUploadQuery,
+  ListUploadsQuery,
+  MAX_WAIT_SECONDS,
+  ProjectQuery,
+  SignPartsBody,
+  UploadParams,
+  WirePartLink,
+  WireReceivedPart,
+  WireUpload,
+  type Upload as WireUploadBody,
+} from '@assetd/contract/scenario';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
 import { Type } from 'typebox';
+import type { AssetOptions } from '../../assets/asset-service.ts';
 import type { Container } from '../../container.ts';
 import type { PartLink, Upload } from '../../uploads/upload.ts';
-import { UPLOAD_KINDS } from '../../uploads/upload-kinds.ts';
-import { statusesShownAs, VISIBLE_UPLOAD_STATUSES, visibleStatus } from '../../uploads/upload-lifecycle.ts';
+import { statusesShownAs, visibleStatus } from '../../uploads/upload-lifecycle.ts';
 import { partLinker } from '../part-links.ts';
 import { requireScope } from '../plugins/auth.ts';
-import { ErrorResponse, ProjectQuery, StringEnum } from './schemas.ts';
 
-const Id = Type.String({ minLength: 1, maxLength: 100 });
-const UploadParams = Type.Object({ uploadId: Id });
-
-const AssetOptions = Type.Object(
-  {
-    collectionIds: Type.Optional(Type.Array(Id, { maxItems: 49 })),
-    hide: Type.Optional(Type.Boolean()),
-    parentId: Type.Optional(Id),
-  },
-  { additionalProperties: false },
-);
-
-/** The longest a GET may be held open: below common proxy idle timeouts (60 s). */
-export const MAX_WAIT_SECONDS = 30;
-
-export const GetUploadQuery = Type.Object({
-  ...ProjectQuery.properties,
-  waitSeconds: Type.Optional(
-    Type.Number({
-      minimum: 0,
-      description: `Long poll: hold the answer until the status is no longer \`status\`, for at most this many seconds (capped at ${MAX_WAIT_SECONDS})`,
-    }),
-  ),
-  status: Type.Optional(
-    StringEnum(VISIBLE_UPLOAD_STATUSES, { description: 'With waitSeconds: the status the client last saw (default: the current one)' }),
-  ),
-});
-
-export const ListUploadsQuery = Type.Object({
-  ...ProjectQuery.properties,
-  pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-  paginationToken: Type.Optional(Type.String({ maxLength: 1000 })),
-  status: Type.Optional(
-    Type.Array(StringEnum(VISIBLE_UPLOAD_STATUSES), {
-      maxItems: 10,
-      description: 'Only uploads in these statuses (repeat the parameter for several)',
-    }),
-  ),
-});
-
-export const CreateUploadBody = Type.Object({
-  assetOptions: Type.Optional(AssetOptions),
-  civitaiModelUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-  contentType: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-  fileSize: Type.Optional(Type.Number({ description: 'bytes' })),
-  huggingFaceModelName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  kind: Type.Optional(StringEnum(UPLOAD_KINDS)),
-  parts: Type.Optional(Type.Number({ minimum: 1, maximum: 10_000 })),
-  url: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-});
-
-export const ActionBody = Type.Object({ action: StringEnum(['complete', 'abort'] as const) });
-export const SignPartsBody = Type.Object({
-  partNumbers: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 10_000 }), { maxItems: 10_000 })),
-});
-
-const WireUpload = Type.Object({ id: Type.String(), status: Type.String() }, { additionalProperties: true });
 const UploadResponse = Type.Object({ upload: WireUpload });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['uploads'];
 
+const wireAssetOptions = ({ collectionIds, ...rest }: AssetOptions) => ({
+  ...rest,
+  ...(collectionIds ? { collectionIds: [...collectionIds] } : {}),
+});
+
 /** Spec 001's `upload` object. Optional fields appear when they have a value; entityId is always there. */
-export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
+export function toWireUpload(upload: Upload, parts?: readonly PartLink[]): WireUploadBody {
   return {
     id: upload.id,
     authorId: upload.authorId,
@@ -83,7 +44,7 @@ export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
     source: upload.source,
     status: visibleStatus(upload.status),
     updatedAt: upload.updatedAt,
-    ...(upload.assetOptions ? { assetOptions: upload.assetOptions } : {}),
+    ...(upload.assetOptions ? { assetOptions: wireAssetOptions(upload.assetOptions) } : {}),
     ...(upload.contentType ? { contentType: upload.contentType } : {}),
     entityId: upload.entityId,
     ...(upload.errorMessage ? { errorMessage: upload.errorMessage } : {}),
@@ -97,7 +58,8 @@ export function toWireUpload(upload: Upload, parts?: readonly PartLink[]) {
   };
 }
 
-export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
+export function registerUploadRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const config = { auth: 'key' as const };
   // Held long polls answer at once when the server starts closing, so shutdown is not delayed by them.
   const closing = new AbortController();
@@ -118,11 +80,7 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const { upload, parts } = await c.uploads.create(
-        requireScope(request),
-        request.body as Static<typeof CreateUploadBody>,
-        linker(request),
-      );
+      const { upload, parts } = await c.uploads.create(requireScope(request), request.body, linker(request));
       return { upload: toWireUpload(upload, parts) };
     },
   );
@@ -139,7 +97,7 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const query = request.query as Static<typeof ListUploadsQuery>;
+      const query = request.query;
       const statuses = query.status?.flatMap(statusesShownAs);
       const page = await c.uploads.list(requireScope(request), {
         pageSize: query.pageSize,
@@ -166,8 +124,8 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request, reply) => {
-      const { uploadId } = request.params as Static<typeof UploadParams>;
-      const { waitSeconds, status } = request.query as Static<typeof GetUploadQuery>;
+      const { uploadId } = request.params;
+      const { waitSeconds, status } = request.query;
       const scope = requireScope(request);
       if (!waitSeconds) return { upload: toWireUpload(await c.uploads.get(scope, uploadId)) };
       // Stop polling when the client goes away ('close' before the answer is sent) or the server closes.
@@ -193,8 +151,8 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const { uploadId } = request.params as Static<typeof UploadParams>;
-      const { action } = request.body as Static<typeof ActionBody>;
+      const { uploadId } = request.params;
+      const { action } = request.body;
       const scope = requireScope(request);
       const upload = action === 'complete' ? await c.uploads.complete(scope, uploadId) : await c.uploads.abort(scope, uploadId);
       return { upload: toWireUpload(upload) };
@@ -214,7 +172,7 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
       },
     },
     async (request) => {
-      const { uploadId } = request.params as Static<typeof UploadParams>;
+      const { uploadId } = request.params;
       return { upload: toWireUpload(await c.uploads.abort(requireScope(request), uploadId)) };
     },
   );
@@ -231,14 +189,14 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
         response: {
           200: Type.Object({
             upload: WireUpload,
-            parts: Type.Array(Type.Object({ number: Type.Integer(), size: Type.Number(), etag: Type.String() })),
+            parts: Type.Array(WireReceivedPart),
           }),
           ...errors,
         },
       },
     },
     async (request) => {
-      const { uploadId } = request.params as Static<typeof UploadParams>;
+      const { uploadId } = request.params;
       const { upload, parts } = await c.uploads.listParts(requireScope(request), uploadId);
       return { upload: toWireUpload(upload), parts: parts.map((part) => ({ number: part.number, size: part.size, etag: part.etag })) };
     },
@@ -255,14 +213,14 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
         querystring: ProjectQuery,
         body: SignPartsBody,
         response: {
-          200: Type.Object({ parts: Type.Array(Type.Object({ number: Type.Integer(), url: Type.String(), expires: Type.String() })) }),
+          200: Type.Object({ parts: Type.Array(WirePartLink) }),
           ...errors,
         },
       },
     },
     async (request) => {
-      const { uploadId } = request.params as Static<typeof UploadParams>;
-      const { partNumbers } = request.body as Static<typeof SignPartsBody>;
+      const { uploadId } = request.params;
+      const { partNumbers } = request.body;
       return { parts: await c.uploads.signParts(requireScope(request), uploadId, partNumbers, linker(request)) };
     },
   );

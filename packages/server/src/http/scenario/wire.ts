@@ -1,3 +1,4 @@
+import type { Asset as WireAsset, Collection as WireCollection } from '@assetd/contract/scenario';
 import type { Asset } from '../../assets/asset.ts';
 import type { Collection } from '../../collections/collection-service.ts';
 import type { FileLinker, RenditionLink } from '../file-links.ts';
@@ -22,7 +23,11 @@ const IMAGE_EDIT_CAPABILITIES = [
  * passed through. `renditionsOf` adds `renditions` (resized copies of an image, for `srcset`)
  * when the request asked for them.
  */
-export function toWireAsset(asset: Asset, link: FileLinker, renditionsOf?: (asset: Asset) => readonly RenditionLink[] | undefined) {
+export function toWireAsset(
+  asset: Asset,
+  link: FileLinker,
+  renditionsOf?: (asset: Asset) => readonly RenditionLink[] | undefined,
+): WireAsset {
   const renditions = renditionsOf?.(asset);
   const dimensions = asset.width !== null && asset.height !== null ? { width: asset.width, height: asset.height } : {};
   const thumbnailUrl = asset.thumbnail ? link(asset.thumbnail) : undefined;
@@ -65,7 +70,7 @@ export function toWireAsset(asset: Asset, link: FileLinker, renditionsOf?: (asse
   };
 }
 
-export function toWireCollection(collection: Collection) {
+export function toWireCollection(collection: Collection): WireCollection {
   return {
     id: collection.id,
     name: collection.name,

@@ -1,5 +1,5 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import type { Scope } from '../../assets/asset.ts';
 import type { Container } from '../../container.ts';
@@ -27,7 +27,8 @@ const responses = { 200: Envelope(AssetGroup), 409: Envelope(Type.Null()), ...er
  * Spec 003's asset groups, on top of collections: the project's default collection is the
  * "library" group, every other collection a group under its own id.
  */
-export function registerAssetGroupRoutes(app: FastifyInstance, c: Container): void {
+export function registerAssetGroupRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   /** The group named in the path, as its public record; another team's is ASSET_GROUP_NOT_FOUND. */
   const groupOf = (scope: Scope, assetGroupId: string) =>
     resolveGroup(c.collections, scope, { field: 'assetGroupId', value: assetGroupId });
@@ -47,7 +48,7 @@ export function registerAssetGroupRoutes(app: FastifyInstance, c: Container): vo
     },
     async (request) => {
       const scope = requireScope(request);
-      const { pageSize, paginationToken } = request.query as Static<typeof ListGroupsQuery>;
+      const { pageSize, paginationToken } = request.query;
       // The library always exists where a client may look for it.
       const library = await c.collections.ensureDefault(scope);
       const page = await c.collections.list(scope, pageSize, paginationToken || undefined);
@@ -72,7 +73,7 @@ export function registerAssetGroupRoutes(app: FastifyInstance, c: Container): vo
     },
     async (request) => {
       const scope = requireScope(request);
-      const body = request.body as Static<typeof CreateGroupBody>;
+      const body = request.body;
       const groupKind = checkGroupKind(body.groupKind);
       const name = checkGroupName(body.name);
       const collection = await c.collections.create(scope, name, {
@@ -88,7 +89,7 @@ export function registerAssetGroupRoutes(app: FastifyInstance, c: Container): vo
     { config, schema: { summary: 'One asset group', tags, params: GroupIdParams, querystring: ProjectQuery, response: responses } },
     async (request) => {
       const scope = requireScope(request);
-      const { assetGroupId } = request.params as Static<typeof GroupIdParams>;
+      const { assetGroupId } = request.params;
       if (assetGroupId === 'library') return success(await record(scope, await c.collections.ensureDefault(scope)));
       return success(await record(scope, await groupOf(scope, assetGroupId)));
     },
@@ -109,8 +110,8 @@ export function registerAssetGroupRoutes(app: FastifyInstance, c: Container): vo
     },
     async (request) => {
       const scope = requireScope(request);
-      const { assetGroupId } = request.params as Static<typeof GroupIdParams>;
-      const body = request.body as Static<typeof UpdateGroupBody>;
+      const { assetGroupId } = request.params;
+      const body = request.body;
       const group = await groupOf(scope, assetGroupId);
       const name = body.name === undefined ? undefined : checkGroupName(body.name);
       const updated = await c.collections.update(scope, group.id, {
@@ -136,7 +137,7 @@ export function registerAssetGroupRoutes(app: FastifyInstance, c: Container): vo
     },
     async (request) => {
       const scope = requireScope(request);
-      const { assetGroupId } = request.params as Static<typeof GroupIdParams>;
+      const { assetGroupId } = request.params;
       const group = await groupOf(scope, assetGroupId);
       await c.collections.delete(scope, group.id);
       return success({ assetGroupId, deleted: true }, 'Asset group deleted');

@@ -1,5 +1,5 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
 import type { Container } from '../../container.ts';
 import { AppError } from '../../errors.ts';
 import { requireScope } from '../plugins/auth.ts';
@@ -20,7 +20,8 @@ function assetName(form: UploadForm): string {
   return name;
 }
 
-export function registerUnifiedAssetRoutes(app: FastifyInstance, c: Container): void {
+export function registerUnifiedAssetRoutes(server: FastifyInstance, c: Container): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const limit = c.config.maxFormUploadBytes;
 
   app.post(
@@ -70,7 +71,7 @@ export function registerUnifiedAssetRoutes(app: FastifyInstance, c: Container): 
     },
     async (request) => {
       const scope = requireScope(request);
-      const query = request.query as Static<typeof ListAssetsQuery>;
+      const query = request.query;
       const group =
         query.groupId === undefined ? undefined : await resolveGroup(c.collections, scope, { field: 'groupId', value: query.groupId });
       const page = await c.assets.list(scope, {
@@ -102,7 +103,7 @@ export function registerUnifiedAssetRoutes(app: FastifyInstance, c: Container): 
     },
     async (request) => {
       const scope = requireScope(request);
-      const { assetId } = request.params as Static<typeof AssetIdParams>;
+      const { assetId } = request.params;
       const asset = await c.assets.get(scope, assetId);
       return success(toUnifiedAsset(asset, await recordContext(c, request, scope, [asset])));
     },

@@ -1,7 +1,13 @@
+/**
+ * How a multipart upload's file is split into parts: the arithmetic the server checks parts
+ * against and the SDK splits files with, in one place so the two can never disagree.
+ */
 export const MiB = 1024 * 1024;
 /** Every part but the last must have at least this many bytes (spec 000, as S3). */
 export const MIN_PART_BYTES = 5 * MiB;
 export const MAX_PARTS = 10_000;
+/** The part size the SDK and the CLI aim for when the caller names none. */
+export const DEFAULT_PART_BYTES = 8 * MiB;
 
 export interface PartPlan {
   readonly fileSize: number;
@@ -23,6 +29,21 @@ export function planProblem(fileSize: number, parts: number): string | undefined
 
 export function planParts(fileSize: number, partsCount: number): PartPlan {
   return { fileSize, partsCount, partSize: Math.ceil(fileSize / partsCount) };
+}
+
+/**
+ * Splits `fileSize` into parts of about `wanted` bytes, within the spec's limits. Rounding the
+ * count down keeps every part but the last at least `wanted` ≥ 5 MiB.
+ */
+export function choosePartPlan(fileSize: number, wanted = DEFAULT_PART_BYTES): PartPlan {
+  const target = Math.max(MIN_PART_BYTES, wanted);
+  return planParts(fileSize, Math.min(MAX_PARTS, Math.max(1, Math.floor(fileSize / target))));
+}
+
+/** The bytes part n covers when the client splits as planned: [start, end). */
+export function partRange(plan: PartPlan, partNumber: number): { start: number; end: number } {
+  const start = (partNumber - 1) * plan.partSize;
+  return { start, end: Math.min(start + plan.partSize, plan.fileSize) };
 }
 
 /** The size part n has when the client splits as planned. */

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_PART_BYTES, maxPartSize, partProblems, plannedSize, planParts, planProblem } from './part-plan.ts';
-
-const MiB = 1024 * 1024;
+import {
+  choosePartPlan,
+  MAX_PARTS,
+  MIN_PART_BYTES,
+  MiB,
+  maxPartSize,
+  partProblems,
+  partRange,
+  plannedSize,
+  planParts,
+  planProblem,
+} from './part-plan.ts';
 
 describe('part plans', () => {
   it('splits as the spec example does: ceil(fileSize / parts)', () => {
@@ -46,5 +55,24 @@ describe('part plans', () => {
         { number: 2, size: 6 * MiB, etag: 'b' },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('choosePartPlan', () => {
+  it('keeps small files in one part and splits as ceil(fileSize / parts)', () => {
+    expect(choosePartPlan(1)).toEqual({ fileSize: 1, partsCount: 1, partSize: 1 });
+    expect(choosePartPlan(15 * MiB)).toEqual({ fileSize: 15 * MiB, partsCount: 1, partSize: 15 * MiB });
+    expect(choosePartPlan(30_000_000, 5 * MiB)).toEqual({ fileSize: 30_000_000, partsCount: 5, partSize: 6_000_000 });
+  });
+
+  it('never makes a part but the last smaller than 5 MiB, nor more than 10,000 parts', () => {
+    for (const size of [5 * MiB + 1, 10 * MiB - 1, 10 * MiB, 123_456_789, 60 * 1024 ** 4]) {
+      const plan = choosePartPlan(size, 1);
+      expect(plan.partsCount).toBeLessThanOrEqual(MAX_PARTS);
+      if (plan.partsCount > 1) expect(plan.partSize).toBeGreaterThanOrEqual(MIN_PART_BYTES);
+      const last = partRange(plan, plan.partsCount);
+      expect(last.end).toBe(size);
+      expect(last.end - last.start).toBeGreaterThan(0);
+    }
   });
 });
