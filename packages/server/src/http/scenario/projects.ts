@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { ProjectInfo } from '../../auth/keys.ts';
 import type { Container } from '../../container.ts';
 import { AppError } from '../../errors.ts';
+import type { ProjectUsage } from '../../quotas/quota.ts';
 import { ErrorResponse } from './schemas.ts';
 
 const WireProject = Type.Object({
@@ -13,6 +14,27 @@ const WireProject = Type.Object({
 
 /** The wire's project: copied field by field, so nothing else of the domain leaks out. */
 export const toWireProject = (project: ProjectInfo) => ({ id: project.id, name: project.name, createdAt: project.createdAt });
+
+const Limit = Type.Union([Type.Integer(), Type.Null()], { description: 'null: unlimited' });
+
+const WireUsage = Type.Object({
+  projectId: Type.String(),
+  bytes: Type.Integer({ description: "Bytes stored: each distinct original file of the project's assets, once" }),
+  assets: Type.Integer(),
+  reservedBytes: Type.Integer({ description: 'Declared sizes of unfinished uploads, held until they end or become assets' }),
+  reservedAssets: Type.Integer({ description: 'Unfinished uploads (one asset each)' }),
+  limits: Type.Object({ maxBytes: Limit, maxAssets: Limit }),
+});
+
+/** The wire's usage, field by field. */
+export const toWireUsage = (usage: ProjectUsage) => ({
+  projectId: usage.projectId,
+  bytes: usage.bytes,
+  assets: usage.assets,
+  reservedBytes: usage.reservedBytes,
+  reservedAssets: usage.reservedAssets,
+  limits: { maxBytes: usage.limits.maxBytes, maxAssets: usage.limits.maxAssets },
+});
 
 /**
  * `GET /v1/projects` (beyond the spec): the projects of the key's team, the values `?projectId=`
@@ -33,6 +55,26 @@ export function registerProjectRoutes(app: FastifyInstance, c: Container): void 
       if (!request.principal) throw new AppError('UNAUTHORIZED', 'Authentication required');
       const projects = await c.keys.listProjects(request.principal);
       return { projects: projects.map(toWireProject) };
+    },
+  );
+
+  app.get(
+    '/v1/projects/:projectId/usage',
+    {
+      config: { auth: 'key' },
+      schema: {
+        summary: "A project's stored bytes and assets, what unfinished uploads reserve, and its quota (beyond the spec)",
+        tags: ['projects'],
+        params: Type.Object({ projectId: Type.String({ maxLength: 200 }) }),
+        response: { 200: Type.Object({ usage: WireUsage }), 401: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request) => {
+      if (!request.principal) throw new AppError('UNAUTHORIZED', 'Authentication required');
+      const { projectId } = request.params as { projectId: string };
+      // Only the key's team's projects: another's is a 404, exactly like a missing one.
+      const project = await c.keys.resolveProject(request.principal, projectId);
+      return { usage: toWireUsage(await c.quotas.usage(project)) };
     },
   );
 }
