@@ -108,7 +108,7 @@ export function registerUploadRoutes(app: FastifyInstance, c: Container): void {
   app.post(
     '/v1/uploads',
     {
-      config: { ...config, idempotent: true },
+      config: { ...config, idempotent: true, uploadCreation: true },
       schema: {
         summary: 'Create an upload: multipart (presigned part URLs), or an import from a URL or a model hub',
         tags,

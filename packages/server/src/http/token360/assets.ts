@@ -26,7 +26,7 @@ export function registerUnifiedAssetRoutes(app: FastifyInstance, c: Container): 
   app.post(
     '/v1/assets',
     {
-      config: { auth: 'key', streamedBody: true },
+      config: { auth: 'key', streamedBody: true, uploadCreation: true },
       schema: {
         summary: 'Upload a file of any kind (spec 003): multipart/form-data with file, name, groupId, assetGroupId, model',
         tags,
