@@ -115,7 +115,7 @@ export class AssetService {
     const { staged } = input;
     try {
       // The size is known now: a file over the quota is refused before it is described.
-      await this.#quotas.precheck(scope.projectId, staged.size);
+      await this.#quotas.precheck(scope.projectId, staged.size, staged.sha256);
       const description = await describeFile(staged, { maxPixels: this.#limits.maxPixels, ffmpeg: this.#limits.ffmpeg, ...options });
       await this.#checkReferences(this.#db, scope, input);
       const file = await this.#files.upload(staged, description.mimeType);

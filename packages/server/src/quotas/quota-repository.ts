@@ -97,6 +97,19 @@ export class QuotaRepository {
     return row !== undefined;
   }
 
+  /** Whether any asset of the project has these bytes (a file of this SHA-256). */
+  async projectHasBytes(projectId: string, sha256: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('assets')
+      .innerJoin('files', 'files.id', 'assets.file_id')
+      .select('assets.id')
+      .where('assets.project_id', '=', projectId)
+      .where('files.sha256', '=', sha256)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** What the upload holds (null: nothing). */
   async reservationOf(db: Executor, uploadId: string): Promise<number | null> {
     const row = await db.selectFrom('uploads').select('reserved_bytes').where('id', '=', uploadId).executeTakeFirst();

@@ -55,9 +55,11 @@ export class QuotaService {
    * Refuses early, before work that the final check would waste (describing a staged file): not
    * a reservation, so the transaction that records the asset checks again.
    */
-  async precheck(projectId: string, bytes: number): Promise<void> {
+  async precheck(projectId: string, bytes: number, sha256?: string): Promise<void> {
     const usage = await this.usage(projectId);
-    const breach = breachOf(usage, bytes, 1);
+    // Bytes the project already has cost nothing more (they are stored once).
+    const added = sha256 !== undefined && (await this.#repo.projectHasBytes(projectId, sha256)) ? 0 : bytes;
+    const breach = breachOf(usage, added, 1);
     if (breach) throw quotaExceeded(breach);
   }
 
