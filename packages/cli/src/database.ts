@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
-import { KeyService, loadConfig, migrate, openDatabase } from '@assetd/server';
+import { type Config, KeyService, loadConfig, migrate, openDatabase } from '@assetd/server';
+
+/** The server's query builder over its database, as its services take it. */
+export type Connection = ReturnType<typeof openDatabase>['kysely'];
 
 export interface DatabaseUse {
   /** Whether a missing SQLite database may be created (only `keys create` makes one). */
@@ -12,9 +15,9 @@ export interface DatabaseUse {
  * run in the wrong folder must not quietly make an empty database there: unless `create`,
  * a missing SQLite file is an error that says where it looked.
  */
-export async function withKeyService<T>(
+export async function withDatabase<T>(
   env: Record<string, string | undefined>,
-  work: (keys: KeyService) => Promise<T>,
+  work: (db: Connection, config: Config) => Promise<T>,
   use: DatabaseUse = {},
 ): Promise<T> {
   const config = loadConfig(env);
@@ -28,8 +31,17 @@ export async function withKeyService<T>(
   try {
     // Keys may be made before the server has ever started, so the schema must exist first.
     await migrate(db);
-    return await work(new KeyService(db.kysely));
+    return await work(db.kysely, config);
   } finally {
     await db.close();
   }
+}
+
+/** Runs `work` with the key service of the server's database (see withDatabase). */
+export function withKeyService<T>(
+  env: Record<string, string | undefined>,
+  work: (keys: KeyService) => Promise<T>,
+  use: DatabaseUse = {},
+): Promise<T> {
+  return withDatabase(env, (db) => work(new KeyService(db)), use);
 }

@@ -25,6 +25,7 @@ export { srcsetOf } from './renditions.ts';
 export type { AssetRetrieveOptions, Assets } from './resources/assets.ts';
 export type { Collections } from './resources/collections.ts';
 export { FINAL_JOB_STATUSES, type Jobs, type JobWaitOptions } from './resources/jobs.ts';
+export type { ProjectUsage } from './resources/project-usage.ts';
 export type { Projects } from './resources/projects.ts';
 export type { Uploads, WaitOptions } from './resources/uploads.ts';
 export type * from './types.ts';

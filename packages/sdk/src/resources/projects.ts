@@ -1,5 +1,6 @@
 import type { RequestOptions, Transport } from '../core/transport.ts';
 import type { Project } from '../types.ts';
+import { fetchProjectUsage, type ProjectUsage } from './project-usage.ts';
 
 /** `/v1/projects` (beyond the spec): the key's team's projects, any of which a client may pass as `projectId`. */
 export class Projects {
@@ -13,5 +14,10 @@ export class Projects {
   async list(options?: RequestOptions): Promise<Project[]> {
     const body = await this.#http.request<{ projects: Project[] }>({ method: 'GET', path: '/v1/projects', ...options });
     return body.projects;
+  }
+
+  /** The project's stored bytes and assets, its uploads' reservations and its quota. */
+  usage(projectId: string, options?: RequestOptions): Promise<ProjectUsage> {
+    return fetchProjectUsage(this.#http, projectId, options);
   }
 }
