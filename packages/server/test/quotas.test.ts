@@ -1,10 +1,12 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../src/auth/keys.ts';
 import { footprint, formData, uploadImage } from './helpers/assets.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, bearer, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { uniquePng } from './helpers/images.ts';
-import { uploadMultipart } from './helpers/uploads.ts';
+import { uploadMultipart, waitForUpload } from './helpers/uploads.ts';
 
 announceSkips();
 
@@ -12,10 +14,23 @@ const WAV_UPLOAD = { fileName: 'a.wav', contentType: 'audio/wav', kind: 'audio',
 
 describe.each(DATABASES)('project quotas on $name', (target) => {
   let server: TestServer;
+  // A loopback origin for URL imports, whose size is known only once downloaded.
+  let origin: Server;
+  let importUrl: string;
+  let served: Buffer;
   beforeAll(async () => {
-    if (!target.skipReason) server = await startTestServer(target, {}, { jobs: true });
+    if (target.skipReason) return;
+    served = await uniquePng(30);
+    origin = createServer((_request, response) => response.end(served));
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    importUrl = `http://${host}/image.png`;
+    server = await startTestServer(target, { ASSETD_IMPORT_ALLOWED_HOSTS: host }, { jobs: true });
   });
-  afterAll(async () => server?.dispose());
+  afterAll(async () => {
+    await server?.dispose();
+    await new Promise((resolve) => (origin ? origin.close(resolve) : resolve(undefined)));
+  });
 
   let projects = 0;
   /** A key of a fresh project of the first team, with the given limits of its own. */
@@ -137,6 +152,32 @@ describe.each(DATABASES)('project quotas on $name', (target) => {
     expect(upload.status).toBe('imported');
     expect(await usageOf(key)).toMatchObject({ bytes: image.length, assets: 1, reservedBytes: 0, reservedAssets: 0 });
     expect((await createUpload(key, 1)).statusCode).toBe(413);
+  });
+
+  it.skipIf(target.skipReason)('a URL import reserves an asset at creation and its bytes once downloaded, or fails', async () => {
+    const tight = await project({ maxBytes: served.length - 1 });
+    const created = await server.app.inject({
+      method: 'POST',
+      url: '/v1/uploads',
+      headers: { authorization: basic(tight) },
+      payload: { url: importUrl, kind: 'image' },
+    });
+    expect(created.statusCode).toBe(200);
+    const { upload } = await waitForUpload(server, json(created).upload.id, tight);
+    expect(upload.status).toBe('failed');
+    expect(upload.errorMessage).toContain('The downloaded file does not fit');
+    expect(upload.errorMessage).toContain(`storage quota is ${served.length - 1} bytes`);
+    expect(await usageOf(tight)).toMatchObject({ bytes: 0, assets: 0, reservedBytes: 0, reservedAssets: 0 });
+
+    const room = await project({ maxBytes: served.length });
+    const fits = await server.app.inject({
+      method: 'POST',
+      url: '/v1/uploads',
+      headers: { authorization: basic(room) },
+      payload: { url: importUrl, kind: 'image' },
+    });
+    expect((await waitForUpload(server, json(fits).upload.id, room)).upload.status).toBe('imported');
+    expect(await usageOf(room)).toMatchObject({ bytes: served.length, assets: 1, reservedBytes: 0, reservedAssets: 0 });
   });
 
   it.skipIf(target.skipReason)('concurrent creations racing for the last room: exactly one wins', async () => {
