@@ -39,7 +39,11 @@ export const ERROR_STATUS = {
   UPLOAD_STATE: 409,
   UPLOAD_COMPLETING: 409,
   PART_TOO_LARGE: 413,
+  /** The project's stored bytes or asset count would pass its quota (quotas/). */
+  QUOTA_EXCEEDED: 413,
   TOO_MANY_REQUESTS: 429,
+  /** A rate limit (failed authentications per address, requests per key, upload creations per project). */
+  RATE_LIMITED: 429,
   TOO_MANY_PENDING_UPLOADS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

@@ -294,6 +294,18 @@ export const WireCollection = Open({
 
 export const WireProject = Open({ id: Type.String(), name: Type.String(), createdAt: Type.String() });
 
+const Limit = Type.Union([Type.Integer(), Type.Null()], { description: 'null: unlimited' });
+
+/** What a project stores and may store (`GET /v1/projects/{id}/usage`). */
+export const WireProjectUsage = Open({
+  projectId: Type.String(),
+  bytes: Type.Integer({ description: "Bytes stored: each distinct original file of the project's assets, once" }),
+  assets: Type.Integer(),
+  reservedBytes: Type.Integer({ description: 'Declared sizes of unfinished uploads, held until they end or become assets' }),
+  reservedAssets: Type.Integer({ description: 'Unfinished uploads (one asset each)' }),
+  limits: Open({ maxBytes: Limit, maxAssets: Limit }),
+});
+
 export const WirePartLink = Open({ number: Type.Integer(), url: Type.String(), expires: Type.String() });
 
 export const WireUpload = Open({
@@ -366,6 +378,7 @@ export type Collection = Static<typeof WireCollection>;
 export type Project = Static<typeof WireProject>;
 /** An upload, as `GET /v1/uploads/{id}` answers it (with `parts` when just created). */
 export type Upload = Static<typeof WireUpload>;
+export type ProjectUsage = Static<typeof WireProjectUsage>;
 export type UploadPartLink = Static<typeof WirePartLink>;
 export type ReceivedPart = Static<typeof WireReceivedPart>;
 /** A job, as `GET /v1/jobs/{id}` answers it: one per upload, `metadata.output.entityId` once imported. */

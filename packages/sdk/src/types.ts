@@ -30,6 +30,7 @@ export type {
   Job,
   Privacy,
   Project,
+  ProjectUsage,
   ReceivedPart,
   Upload,
   UploadKind,

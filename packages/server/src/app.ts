@@ -15,6 +15,7 @@ import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
 import { registerIdempotency } from './http/plugins/idempotency.ts';
 import { registerNulGuard } from './http/plugins/nul-guard.ts';
+import { setUpRateLimits } from './http/plugins/rate-limits.ts';
 import { registerSlowClientGuard } from './http/plugins/slow-clients.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
@@ -114,7 +115,10 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   registerMetrics(app, c.metrics, c.config.metrics.token);
   // Before authentication, which reads the project from the query.
   registerNulGuard(app);
-  registerAuth(app, c.keys);
+  const rateLimits = await setUpRateLimits(app, c.config, c.log);
+  registerAuth(app, c.keys, rateLimits.authFailures);
+  // After authentication: they count per key and per project.
+  rateLimits.registerAfterAuth();
   registerIdempotency(app, c.idempotency);
   registerHealthRoutes(app, c);
   registerFileRoutes(app, c);

@@ -221,4 +221,38 @@ describe('loadConfig for connections (slow clients) and shutdown', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+  it('reads the rate limits, Redis and the default quotas (unset quotas: unlimited; a limit of 0: off)', () => {
+    const defaults = loadConfig({});
+    expect(defaults.rateLimits).toEqual({
+      authFailures: { max: 20, windowSeconds: 600 },
+      requests: { max: 6000, windowSeconds: 60 },
+      uploads: { max: 1200, windowSeconds: 60 },
+    });
+    expect(defaults.redis).toBeUndefined();
+    expect(defaults.quotas).toEqual({ maxBytes: null, maxAssets: null });
+    const set = loadConfig({
+      ASSETD_RATE_LIMIT_AUTH_FAILURES: '0',
+      ASSETD_RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS: '60',
+      ASSETD_RATE_LIMIT_REQUESTS_PER_MINUTE: '100',
+      ASSETD_RATE_LIMIT_UPLOADS_PER_MINUTE: '10',
+      ASSETD_REDIS_URL: 'redis://127.0.0.1:6379',
+      ASSETD_QUOTA_MAX_BYTES: '1000000',
+      ASSETD_QUOTA_MAX_ASSETS: '0',
+    });
+    expect(set.rateLimits.authFailures).toEqual({ max: 0, windowSeconds: 60 });
+    expect(set.rateLimits.requests.max).toBe(100);
+    expect(set.rateLimits.uploads.max).toBe(10);
+    expect(set.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'assetd:' });
+    expect(set.quotas).toEqual({ maxBytes: 1_000_000, maxAssets: 0 });
+  });
+
+  it.each([
+    [{ ASSETD_REDIS_URL: 'http://127.0.0.1:6379' }, /ASSETD_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ ASSETD_REDIS_URL: 'redis://127.0.0.1', ASSETD_REDIS_KEY_PREFIX: 'a b' }, /ASSETD_REDIS_KEY_PREFIX/],
+    [{ ASSETD_RATE_LIMIT_REQUESTS_PER_MINUTE: 'many' }, /ASSETD_RATE_LIMIT_REQUESTS_PER_MINUTE must be an integer/],
+    [{ ASSETD_QUOTA_MAX_BYTES: '-1' }, /ASSETD_QUOTA_MAX_BYTES must be an integer between 0/],
+    [{ ASSETD_QUOTA_MAX_ASSETS: '1.5' }, /ASSETD_QUOTA_MAX_ASSETS must be an integer/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

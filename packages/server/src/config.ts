@@ -150,6 +150,19 @@ export interface Config {
     readonly civitaiUrl: string;
     readonly civitaiToken: string | undefined;
   };
+  /** The rate limits (http/plugins/rate-limits.ts); counted in Redis when `redis` is set, else per process. */
+  readonly rateLimits: {
+    /** Failed authentications (invalid credentials) per client address; past it the address gets 429s. */
+    readonly authFailures: RateLimit;
+    /** Requests per API key. */
+    readonly requests: RateLimit;
+    /** Upload creations per project (POST /v1/uploads, POST /v1/assets, the token360 upload). */
+    readonly uploads: RateLimit;
+  };
+  /** Where processes share rate-limit counters (scale-out); undefined: each process counts alone. */
+  readonly redis: { readonly url: string; readonly keyPrefix: string } | undefined;
+  /** Default per-project quotas; null is unlimited. A project's own (assetd projects set-quota) wins. */
+  readonly quotas: { readonly maxBytes: number | null; readonly maxAssets: number | null };
   readonly jobs: {
     /** Whether this process runs jobs (embedded default) or leaves them to `assetd worker`. */
     readonly run: boolean;
@@ -162,6 +175,12 @@ export interface Config {
     /** For tests only: every job waits this long before it runs, so a test can act mid-job. */
     readonly testDelayMs: number;
   };
+}
+
+/** A limit of `max` events per `windowSeconds`; a max of 0 turns it off. */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -311,6 +330,33 @@ function connections(env: Env): Config['connections'] {
   });
 }
 
+function optionalInteger(env: Env, name: string, min: number, max: number): number | null {
+  return text(env, name) === undefined ? null : integer(env, name, 0, min, max);
+}
+
+function redis(env: Env): Config['redis'] {
+  const url = text(env, 'ASSETD_REDIS_URL');
+  if (url === undefined) return undefined;
+  if (!/^rediss?:\/\/[^/]/.test(url))
+    throw new ConfigError('ASSETD_REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+  const keyPrefix = text(env, 'ASSETD_REDIS_KEY_PREFIX') ?? 'assetd:';
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(keyPrefix)) {
+    throw new ConfigError('ASSETD_REDIS_KEY_PREFIX must be 1–64 letters, digits, colons, dots, underscores or hyphens, such as assetd:');
+  }
+  return Object.freeze({ url, keyPrefix });
+}
+
+function rateLimits(env: Env): Config['rateLimits'] {
+  return Object.freeze({
+    authFailures: Object.freeze({
+      max: integer(env, 'ASSETD_RATE_LIMIT_AUTH_FAILURES', 20, 0, 1_000_000),
+      windowSeconds: integer(env, 'ASSETD_RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS', 600, 1, 24 * 3600),
+    }),
+    requests: Object.freeze({ max: integer(env, 'ASSETD_RATE_LIMIT_REQUESTS_PER_MINUTE', 6000, 0, 100_000_000), windowSeconds: 60 }),
+    uploads: Object.freeze({ max: integer(env, 'ASSETD_RATE_LIMIT_UPLOADS_PER_MINUTE', 1200, 0, 100_000_000), windowSeconds: 60 }),
+  });
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -412,6 +458,12 @@ export function loadConfig(env: Env = process.env): Config {
       huggingFaceToken: text(env, 'ASSETD_HUGGINGFACE_TOKEN'),
       civitaiUrl: baseUrl(env, 'ASSETD_CIVITAI_URL', 'https://civitai.com'),
       civitaiToken: text(env, 'ASSETD_CIVITAI_TOKEN'),
+    }),
+    rateLimits: rateLimits(env),
+    redis: redis(env),
+    quotas: Object.freeze({
+      maxBytes: optionalInteger(env, 'ASSETD_QUOTA_MAX_BYTES', 0, Number.MAX_SAFE_INTEGER),
+      maxAssets: optionalInteger(env, 'ASSETD_QUOTA_MAX_ASSETS', 0, Number.MAX_SAFE_INTEGER),
     }),
     jobs: Object.freeze({
       run: flag(env, 'ASSETD_RUN_JOBS', true),

@@ -19,6 +19,7 @@ import { Metrics } from './metrics/metrics.ts';
 import { UploadDownloader } from './pipeline/download-upload.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
 import { PreviewRefresher } from './pipeline/refresh-previews.ts';
+import { QuotaService } from './quotas/quota-service.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
 import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
@@ -44,6 +45,8 @@ export interface Container {
   /** Prometheus metrics (metrics/metrics.ts); served only when ASSETD_METRICS_PORT or ASSETD_METRICS_TOKEN is set. */
   readonly metrics: Metrics;
   readonly assets: AssetService;
+  /** Per-project quotas: usage counters, reservations of unfinished uploads, limits. */
+  readonly quotas: QuotaService;
   readonly collections: CollectionService;
   readonly uploads: UploadService;
   readonly jobs: JobQueue;
@@ -106,11 +109,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
     await files.sweepTemp(TEMP_MAX_AGE_MS);
     const signingSecret = await loadSigningSecret(db.kysely, config.signingSecret);
     const signer = new UrlSigner(signingSecret);
-    const assets = new AssetService(db.kysely, files, {
-      maxSmallImageBytes: config.maxSmallImageBytes,
-      maxPixels: config.maxImagePixels,
-      ffmpeg: config.ffmpeg,
-    });
+    const quotas = new QuotaService(db.kysely, config.quotas);
+    const assets = new AssetService(
+      db.kysely,
+      files,
+      { maxSmallImageBytes: config.maxSmallImageBytes, maxPixels: config.maxImagePixels, ffmpeg: config.ffmpeg },
+      quotas,
+    );
     const jobs = new JobQueue(db.kysely, db.engine);
     let runner: JobRunner | undefined;
     const uploads = new UploadService(
@@ -118,6 +123,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       storage,
       jobs,
       assets,
+      quotas,
       { ...config.uploads, allowedImportHosts: config.imports.allowedHosts },
       () => runner?.wake(),
       (work) => files.withRoom(work),
@@ -174,6 +180,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       idempotency: new IdempotencyStore(db.kysely),
       room,
       assets,
+      quotas,
       collections: new CollectionService(db.kysely),
       uploads,
       jobs,

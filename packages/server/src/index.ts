@@ -14,3 +14,5 @@ export {
   type BackfillResult,
   backfillPreviews,
 } from './previews-backfill.ts';
+export type { ProjectUsage, QuotaOverride } from './quotas/quota.ts';
+export { QuotaService } from './quotas/quota-service.ts';

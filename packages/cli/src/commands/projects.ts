@@ -3,6 +3,7 @@ import { addConnectionOptions, CLIENT_ENVIRONMENT, type ConnectionOptions, clien
 import { EXIT_CODES_HELP } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { table } from '../table.ts';
+import { registerProjectQuotaCommands } from './project-quotas.ts';
 
 const help = `${CLIENT_ENVIRONMENT}\n${EXIT_CODES_HELP}`;
 
@@ -19,4 +20,6 @@ export function registerProjectsCommands(program: Command, io: CliIo): void {
       if (all.length === 0) return io.stdout('No projects.\n');
       io.stdout(table([['ID', 'NAME', 'CREATED'], ...all.map((project) => [project.id, project.name, project.createdAt])]));
     });
+
+  registerProjectQuotaCommands(projects, io);
 }

@@ -242,19 +242,29 @@ export class AssetRepository {
     return { assets, nextPaginationToken: encodeCursor({ sortBy: query.sortBy, direction: query.sortDirection, value, id: last.id }) };
   }
 
-  /** Deletes the assets' rows; returns the file ids they referred to. */
-  async delete(trx: Transaction<Database>, projectId: string, ids: readonly string[]): Promise<string[]> {
+  /**
+   * Deletes the assets' rows; returns the file ids they referred to (originals and previews),
+   * and each asset's original with its size (what the project's quota counted).
+   */
+  async delete(
+    trx: Transaction<Database>,
+    projectId: string,
+    ids: readonly string[],
+  ): Promise<{ fileIds: string[]; originals: { fileId: string; size: number }[] }> {
     const rows = await trx
       .selectFrom('assets')
-      .select(['id', 'file_id', ...PREVIEW_COLUMNS])
+      .select(['id', 'file_id', 'size', ...PREVIEW_COLUMNS])
       .where('project_id', '=', projectId)
       .where('id', 'in', ids)
       .execute();
-    if (rows.length === 0) return [];
+    if (rows.length === 0) return { fileIds: [], originals: [] };
     const found = rows.map((row) => row.id);
     await trx.deleteFrom('asset_tags').where('asset_id', 'in', found).execute();
     await trx.deleteFrom('collection_assets').where('asset_id', 'in', found).execute();
     await trx.deleteFrom('assets').where('id', 'in', found).execute();
-    return rows.flatMap((row) => [row.file_id, ...previewFileIds(row)]);
+    return {
+      fileIds: rows.flatMap((row) => [row.file_id, ...previewFileIds(row)]),
+      originals: rows.map((row) => ({ fileId: row.file_id, size: Number(row.size) })),
+    };
   }
 }

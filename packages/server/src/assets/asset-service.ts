@@ -6,6 +6,7 @@ import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
 import { type Description, describeFile } from '../pipeline/describe.ts';
+import type { QuotaService } from '../quotas/quota-service.ts';
 import type { Asset, AssetListQuery, AssetPage, AssetPatch, Scope } from './asset.ts';
 import { AssetRepository } from './asset-repository.ts';
 import { decodeCursor } from './cursor.ts';
@@ -73,10 +74,12 @@ export class AssetService {
   readonly #files: FileStore;
   readonly #repo: AssetRepository;
   readonly #limits: AssetLimits;
+  readonly #quotas: QuotaService;
 
-  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits) {
+  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits, quotas: QuotaService) {
     this.#db = db;
     this.#files = files;
+    this.#quotas = quotas;
     this.#repo = new AssetRepository(db);
     this.#limits = limits;
   }
@@ -111,6 +114,8 @@ export class AssetService {
   async #createStaged(scope: Scope, input: NewStagedInput, options: { imagesOnly?: boolean }): Promise<Asset> {
     const { staged } = input;
     try {
+      // The size is known now: a file over the quota is refused before it is described.
+      await this.#quotas.precheck(scope.projectId, staged.size, staged.sha256);
       const description = await describeFile(staged, { maxPixels: this.#limits.maxPixels, ffmpeg: this.#limits.ffmpeg, ...options });
       await this.#checkReferences(this.#db, scope, input);
       const file = await this.#files.upload(staged, description.mimeType);
@@ -131,14 +136,19 @@ export class AssetService {
     input: NewAssetInput & { readonly file: PendingFile },
     within: (trx: Transaction<Database>, assetId: string) => Promise<void>,
   ): Promise<string> {
-    return this.#record(scope, input, input.file, { keepMain: true, within });
+    return this.#record(scope, input, input.file, { keepMain: true, reserved: true, within });
   }
 
   async #record(
     scope: Scope,
     input: NewAssetInput,
     file: PendingFile,
-    options: { keepMain?: boolean; within?: (trx: Transaction<Database>, assetId: string) => Promise<void> },
+    options: {
+      keepMain?: boolean;
+      /** The quota was reserved for it (an upload's asset): counted, not checked. */
+      reserved?: boolean;
+      within?: (trx: Transaction<Database>, assetId: string) => Promise<void>;
+    },
   ): Promise<string> {
     const { description } = input;
     const previews = await this.#storePreviews(description);
@@ -151,6 +161,8 @@ export class AssetService {
         const ref = (p: PendingFile | undefined) => (p ? refs[pending.indexOf(p)] : undefined);
         const stored = ref(file);
         const parent = await this.#checkReferences(trx, scope, input);
+        // Refused here, the transaction rolls back and the fresh copies are deleted: nothing is left.
+        await this.#quotas.addAsset(trx, scope.projectId, { fileId: (stored as FileRef).id, size: file.size }, !options.reserved);
         const now = nowIso();
         await this.#repo.insert(
           trx,
@@ -342,7 +354,8 @@ export class AssetService {
         const found = await this.#repo.existing(trx, scope.projectId, unique);
         const missing = unique.filter((id) => !found.has(id));
         if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
-        const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
+        const { fileIds, originals } = await this.#repo.delete(trx, scope.projectId, unique);
+        await this.#quotas.removeAssets(trx, scope.projectId, originals);
         return this.#files.release(trx, fileIds);
       }),
     );

@@ -238,6 +238,26 @@ export class KeyService {
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
   }
 
+  /**
+   * A project named by an operator (`assetd projects set-quota`): its id, or its name when only
+   * one project of any team has it.
+   */
+  async findProject(ref: string): Promise<ProjectInfo> {
+    const rows = await this.#db
+      .selectFrom('projects')
+      .select(['id', 'name', 'created_at'])
+      .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
+      .orderBy('created_at')
+      .limit(10)
+      .execute();
+    const chosen = rows.find((row) => row.id === ref) ?? (rows.length === 1 ? rows[0] : undefined);
+    if (chosen) return { id: chosen.id, name: chosen.name, createdAt: chosen.created_at };
+    if (rows.length > 1) {
+      throw new AppError('CONFLICT', `Several projects are named "${ref}" (${rows.map((row) => row.id).join(', ')}): name one by its id`);
+    }
+    throw new AppError('PROJECT_NOT_FOUND', `No project has the id or name "${ref}" (assetd keys list shows each key's project)`);
+  }
+
   /** The project a request works in: `projectId` if given (it must be the team's), else the key's default. */
   async resolveProject(principal: Principal, projectId: string | undefined): Promise<string> {
     if (!projectId) return principal.defaultProjectId;

@@ -140,6 +140,11 @@ export interface UploadsTable {
   multipart_id: string | null;
   /** Set while one request assembles the parts, so a concurrent complete does not do it twice. */
   completing_at: Timestamp | null;
+  /**
+   * What the upload holds of its project's quota (its bytes, and one asset) until it ends or
+   * becomes an asset; null when it holds nothing.
+   */
+  reserved_bytes: number | null;
   expires_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -177,6 +182,25 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+/** What a project stores, kept with every change (quotas/). */
+export interface ProjectUsageTable {
+  project_id: string;
+  /** Each distinct original file of the project's assets, once. */
+  bytes: number;
+  assets: number;
+  /** Claimed by unfinished uploads: their declared sizes, and one asset each. */
+  reserved_bytes: number;
+  reserved_assets: number;
+}
+
+/** A project's own limits (`assetd projects set-quota`); null: the server's default. */
+export interface ProjectQuotasTable {
+  project_id: string;
+  max_bytes: number | null;
+  max_assets: number | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   teams: TeamsTable;
   projects: ProjectsTable;
@@ -190,4 +214,6 @@ export interface Database {
   uploads: UploadsTable;
   jobs: JobsTable;
   idempotency_keys: IdempotencyKeysTable;
+  project_usage: ProjectUsageTable;
+  project_quotas: ProjectQuotasTable;
 }

@@ -8,6 +8,7 @@ import { AppError, invalid, notFound } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
+import type { QuotaService } from '../quotas/quota-service.ts';
 import { MultipartChangedError, UnknownMultipartError } from '../storage/part-errors.ts';
 import type { StorageBackend, StoredPart } from '../storage/storage.ts';
 import { plainFileName } from './import/file-name.ts';
@@ -86,6 +87,7 @@ export class UploadService {
   readonly #jobs: JobQueue;
   readonly #assets: AssetService;
   readonly #limits: UploadLimits;
+  readonly #quotas: QuotaService;
   /** Runs work that frees space so that it works on a full disk too (files/disk-room.ts). */
   readonly #withRoom: <T>(work: () => Promise<T>) => Promise<T>;
   /** Told when a job is queued, so an in-process runner starts at once. */
@@ -96,6 +98,7 @@ export class UploadService {
     storage: StorageBackend,
     jobs: JobQueue,
     assets: AssetService,
+    quotas: QuotaService,
     limits: UploadLimits,
     onQueued: () => void = () => {},
     withRoom: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
@@ -106,6 +109,7 @@ export class UploadService {
     this.#storage = storage;
     this.#jobs = jobs;
     this.#assets = assets;
+    this.#quotas = quotas;
     this.#limits = limits;
     this.#onQueued = onQueued;
   }
@@ -164,6 +168,8 @@ export class UploadService {
       );
     }
     await this.#checkOptions(scope, kind, input.assetOptions);
+    // Refused before storage starts a multipart upload; the reservation below is the real check.
+    await this.#quotas.precheck(scope.projectId, fileSize);
 
     const plan = planParts(fileSize, parts);
     const fileId = newId('file');
@@ -174,36 +180,41 @@ export class UploadService {
     const now = nowIso();
     const id = newId('upload');
     try {
-      await this.#repo.insert(this.#db, {
-        id,
-        project_id: scope.projectId,
-        author_id: scope.authorId,
-        kind,
-        source: 'multipart',
-        provider: null,
-        status: 'pending',
-        file_name: displayName(fileName),
-        original_file_name: fileName,
-        content_type: bareType(contentType),
-        file_size: fileSize,
-        parts_count: parts,
-        part_size: plan.partSize,
-        asset_options: input.assetOptions ? JSON.stringify(input.assetOptions) : null,
-        url: null,
-        entity_id: null,
-        error_message: null,
-        // Public from now on; the queue job that validates the parts gets the same id at completion.
-        job_id: newId('job'),
-        file_id: fileId,
-        storage_key: storageKey,
-        multipart_id: multipartId,
-        completing_at: null,
-        started_at: null,
-        ended_at: null,
-        progress: null,
-        expires_at: expiresAt,
-        created_at: now,
-        updated_at: now,
+      await this.#db.transaction().execute(async (trx) => {
+        // The declared size and one asset are held from now until the upload ends or is imported.
+        await this.#quotas.reserve(trx, scope.projectId, fileSize);
+        await this.#repo.insert(trx, {
+          id,
+          project_id: scope.projectId,
+          author_id: scope.authorId,
+          kind,
+          source: 'multipart',
+          provider: null,
+          status: 'pending',
+          file_name: displayName(fileName),
+          original_file_name: fileName,
+          content_type: bareType(contentType),
+          file_size: fileSize,
+          parts_count: parts,
+          part_size: plan.partSize,
+          asset_options: input.assetOptions ? JSON.stringify(input.assetOptions) : null,
+          url: null,
+          entity_id: null,
+          error_message: null,
+          // Public from now on; the queue job that validates the parts gets the same id at completion.
+          job_id: newId('job'),
+          file_id: fileId,
+          storage_key: storageKey,
+          multipart_id: multipartId,
+          completing_at: null,
+          reserved_bytes: fileSize,
+          started_at: null,
+          ended_at: null,
+          progress: null,
+          expires_at: expiresAt,
+          created_at: now,
+          updated_at: now,
+        });
       });
     } catch (error) {
       await this.#storage.abortMultipart(storageKey, multipartId).catch(() => {});
@@ -240,6 +251,8 @@ export class UploadService {
     const now = nowIso();
     const fallbackName = source === 'url' ? (new URL(reference).pathname.split('/').pop() ?? '') : reference;
     await this.#db.transaction().execute(async (trx) => {
+      // One asset now; the bytes once the download knows them (finishDownload).
+      await this.#quotas.reserve(trx, scope.projectId, 0);
       // The download has a job (and a pool of workers) of its own; it queues the validation when done.
       const jobId = await this.#jobs.enqueue(trx, DOWNLOAD_UPLOAD_JOB, { uploadId: id }, { projectId: scope.projectId });
       await this.#repo.insert(trx, {
@@ -265,6 +278,7 @@ export class UploadService {
         storage_key: objectKey(fileId),
         multipart_id: null,
         completing_at: null,
+        reserved_bytes: 0,
         started_at: null,
         ended_at: null,
         progress: null,
@@ -621,8 +635,13 @@ export class UploadService {
   }
 
   async #end(upload: Upload, transition: 'abort' | 'expire' | 'fail', message: string): Promise<boolean> {
-    // The conditional update decides which process does it; only the winner deletes bytes.
-    const won = await this.#repo.move(upload.id, transition, { error_message: message, completing_at: null });
+    // The conditional update decides which process does it; only the winner gives back the
+    // upload's quota reservation (in the same transaction) and deletes bytes.
+    const won = await this.#db.transaction().execute(async (trx) => {
+      const moved = await this.#repo.move(upload.id, transition, { error_message: message, completing_at: null }, trx);
+      if (moved) await this.#quotas.release(trx, upload);
+      return moved;
+    });
     if (!won) return false;
     await this.#dropBytes(upload);
     return true;
@@ -659,16 +678,31 @@ export class UploadService {
    * ran before it existed); when another attempt already handed it on, that object is left alone.
    */
   async finishDownload(upload: Upload, fileSize: number): Promise<boolean> {
-    const moved = await this.#db.transaction().execute(async (trx) => {
-      if (!(await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 }, trx))) return false;
-      await this.#jobs.enqueue(
-        trx,
-        PROCESS_UPLOAD_JOB,
-        { uploadId: upload.id },
-        { id: validationJobId(upload), projectId: upload.projectId },
-      );
-      return true;
-    });
+    let refusal: AppError | undefined;
+    const moved = await this.#db
+      .transaction()
+      .execute(async (trx) => {
+        if (!(await this.#repo.move(upload.id, 'downloaded', { file_size: fileSize, progress: 1 }, trx))) return false;
+        // Its size is known now; refused, the move rolls back with it.
+        await this.#quotas.reserveMore(trx, upload, fileSize);
+        await this.#jobs.enqueue(
+          trx,
+          PROCESS_UPLOAD_JOB,
+          { uploadId: upload.id },
+          { id: validationJobId(upload), projectId: upload.projectId },
+        );
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError && error.code === 'QUOTA_EXCEEDED')) throw error;
+        refusal = error;
+        return false;
+      });
+    if (refusal) {
+      // The file turned out bigger than the project has room for: the upload fails, its bytes go.
+      await this.fail(upload, `The downloaded file does not fit: ${refusal.message}`);
+      return false;
+    }
     if (moved) {
       this.#onQueued();
       return true;
@@ -684,9 +718,11 @@ export class UploadService {
     return (await this.#repo.find(null, upload.id))?.status === 'validated';
   }
 
-  /** The asset exists (inside the transaction that created it). */
-  markImported(upload: Upload, assetId: string, trx: Transaction<Database>): Promise<boolean> {
-    return this.#repo.move(upload.id, 'import', { entity_id: assetId }, trx);
+  /** The asset exists (inside the transaction that created it, which counted it): the reservation goes. */
+  async markImported(upload: Upload, assetId: string, trx: Transaction<Database>): Promise<boolean> {
+    if (!(await this.#repo.move(upload.id, 'import', { entity_id: assetId }, trx))) return false;
+    await this.#quotas.release(trx, upload);
+    return true;
   }
 
   /** Ends the upload failed with `message` and deletes its bytes; false when it had already ended. */

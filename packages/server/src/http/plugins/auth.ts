@@ -18,6 +18,14 @@ declare module 'fastify' {
   }
 }
 
+/** Limits guessing: failed authentications are counted per client address (http/plugins/rate-limits.ts). */
+export interface AuthFailureLimit {
+  /** Throws (429) when the request's address may not present credentials now. */
+  check(request: FastifyRequest): Promise<void>;
+  /** Counts a failed authentication; throws (429) when it went past the allowance. */
+  recordFailure(request: FastifyRequest): Promise<void>;
+}
+
 /** The literal token that lets anyone list public assets, and do nothing else. */
 export const PUBLIC_TOKEN = 'public-auth-token';
 
@@ -43,9 +51,10 @@ async function authenticate(keys: KeyService, header: string): Promise<Principal
 
 /**
  * Authenticates every request before its body is read, and resolves the project it acts
- * in from `?projectId=` (absent or empty: the key's default project).
+ * in from `?projectId=` (absent or empty: the key's default project). Credentials that do not
+ * match count against `failures`; a request without any, or with the public token, does not.
  */
-export function registerAuth(app: FastifyInstance, keys: KeyService): void {
+export function registerAuth(app: FastifyInstance, keys: KeyService, failures?: AuthFailureLimit): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('scope', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
@@ -62,8 +71,12 @@ export function registerAuth(app: FastifyInstance, keys: KeyService): void {
       if (mode === 'key-or-public') return;
       throw unauthorized('The public token only lists public assets (GET /v1/assets): use an API key for this request');
     }
+    await failures?.check(request);
     const principal = await authenticate(keys, header);
-    if (!principal) throw unauthorized('Invalid API credentials: check the API key and secret');
+    if (!principal) {
+      await failures?.recordFailure(request);
+      throw unauthorized('Invalid API credentials: check the API key and secret');
+    }
     const query = request.query as Record<string, unknown> | undefined;
     const requested = typeof query?.projectId === 'string' ? query.projectId.trim() : undefined;
     const projectId = await keys.resolveProject(principal, requested || undefined);

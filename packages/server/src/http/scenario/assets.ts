@@ -54,6 +54,7 @@ export function registerAssetRoutes(server: FastifyInstance, c: Container): void
       config: {
         auth: 'key',
         idempotent: true,
+        uploadCreation: true,
         tooLargeMessage: `Images of ${Math.round(limit / 100_000) / 10} MB or more must be uploaded with POST /v1/uploads (multipart upload)`,
       },
       schema: {

@@ -70,7 +70,7 @@ export function registerUploadRoutes(server: FastifyInstance, c: Container): voi
   app.post(
     '/v1/uploads',
     {
-      config: { ...config, idempotent: true },
+      config: { ...config, idempotent: true, uploadCreation: true },
       schema: {
         summary: 'Create an upload: multipart (presigned part URLs), or an import from a URL or a model hub',
         tags,

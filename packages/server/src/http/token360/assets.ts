@@ -27,7 +27,7 @@ export function registerUnifiedAssetRoutes(server: FastifyInstance, c: Container
   app.post(
     '/v1/assets',
     {
-      config: { auth: 'key', streamedBody: true },
+      config: { auth: 'key', streamedBody: true, uploadCreation: true },
       schema: {
         summary: 'Upload a file of any kind (spec 003): multipart/form-data with file, name, groupId, assetGroupId, model',
         tags,
