@@ -7,12 +7,14 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * The baseline of the upload benchmark: a bare Node http server doing the same I/O as assetd's
- * part endpoint — each PUT streamed to disk in place at its offset with 1 MiB buffers and an
- * MD5 computed on the fly — and nothing else (no routing, auth, signatures or bookkeeping).
+ * The baseline of the upload benchmark: a bare Node http server writing each PUT to disk in
+ * place at its offset with 1 MiB buffers — and nothing else (no routing, auth, signatures or
+ * bookkeeping): the ceiling a part endpoint can approach. BARE_HASH (md5, sha256) also hashes
+ * each body on the fly and answers the digest as the ETag: the "raw PUT that hashes" baseline.
  */
 const dir = process.env.BARE_DIR as string;
 const port = Number(process.env.BARE_PORT);
+const algorithm = process.env.BARE_HASH || undefined;
 
 const server = createServer(async (request, response) => {
   try {
@@ -27,15 +29,20 @@ const server = createServer(async (request, response) => {
       await handle.close();
       return response.end();
     }
-    const md5 = createHash('md5');
-    const hasher = new Transform({
-      transform(chunk, _encoding, callback) {
-        md5.update(chunk);
-        callback(null, chunk);
-      },
-    });
-    await pipeline(request, hasher, createWriteStream(file, { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 }));
-    response.setHeader('etag', `"${md5.digest('hex')}"`);
+    const target = createWriteStream(file, { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 });
+    if (algorithm) {
+      const hash = createHash(algorithm);
+      const hasher = new Transform({
+        transform(chunk, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+      });
+      await pipeline(request, hasher, target);
+      response.setHeader('etag', `"${hash.digest('hex')}"`);
+    } else {
+      await pipeline(request, target);
+    }
     response.end();
   } catch (error) {
     response.statusCode = 500;

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** Shared pieces of the benchmarks: child servers, and their CPU time and peak memory from /proc. */
@@ -95,4 +97,42 @@ export async function scratchDatabase(url: string): Promise<{ url: string; drop(
       await admin.end();
     },
   };
+}
+
+/** The median and the range of a set of samples (rounds of a noisy machine). */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function spread(samples: readonly number[]): Spread {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+export const showSpread = (s: Spread, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+/** One figure of a benchmark's JSON: what it measured, the baseline of the same run, their ratio. */
+export interface Figure {
+  readonly name: string;
+  readonly unit: string;
+  readonly value: Spread;
+  readonly baseline?: { readonly name: string; readonly value: Spread };
+  /** Per-round ratios to the baseline (higher is better), their median and range. */
+  readonly ratio?: Spread;
+  readonly cpuSecondsPerGiB?: Spread;
+  readonly peakRssMb?: number;
+}
+
+/** Writes `bench/results/<name>.json`, so a run can be compared with the last. */
+export async function writeResults(name: string, figures: readonly Figure[], extra: Record<string, unknown> = {}): Promise<string> {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).map(Number);
+  await writeFile(file, `${JSON.stringify({ name, at: new Date().toISOString(), loadAverage: load, ...extra, figures }, null, 2)}\n`);
+  return file;
 }

@@ -1,101 +1,68 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ChildServer, cpuSeconds, GiB, MiB, mbPerSecond, peakRssMb, row, startChild } from './lib.ts';
+import {
+  type ChildServer,
+  cpuSeconds,
+  type Figure,
+  GiB,
+  MiB,
+  mbPerSecond,
+  peakRssMb,
+  row,
+  showSpread,
+  spread,
+  startChild,
+  writeResults,
+} from './lib.ts';
+import { makeSource, putParts, S3Multipart, split, tusUpload } from './upload-clients.ts';
 
 /**
- * Upload throughput: a file PUT as 8 MiB parts with 4 in flight, and as one part, to assetd's
- * presigned part URLs (local storage) and to a bare Node server doing the same disk I/O and
- * MD5, measured in the same run. Prints MB/s, server CPU-seconds per GiB and peak RSS.
- * BENCH_UPLOAD_GIB sets the file size (default 1).
+ * Upload throughput beside the ceiling and the peers, in the same run: one file as 8 MiB parts,
+ * 4 in flight, PUT to
+ * - a bare Node server writing each part at its offset (the baseline: no framework, no hashing),
+ * - assetd's part URLs through its API port (the default), and through its part receiver,
+ *   each timed to "bytes accepted" (the last part answered) and to "imported" (complete, the
+ *   import job, the asset recorded),
+ * - @tus/server + @tus/file-store, driven by tus-js-client in 8 MiB chunks (tus sends one
+ *   chunk at a time),
+ * - s3rver's multipart API (accepted, and completed: the object assembled).
+ * Rounds are interleaved (the order rotates) and repeated; each figure is the median of its
+ * rounds with the range, and each ratio the median of per-round ratios to that round's bare
+ * server (higher is better). Server CPU-seconds per GiB come from /proc (the server's processes
+ * only); peak RSS is VmHWM. Writes bench/results/upload.json.
+ * `--quick`: 256 MiB and two rounds; else BENCH_UPLOAD_GIB (1) and BENCH_ROUNDS (3).
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fileSize = Math.round(Number(process.env.BENCH_UPLOAD_GIB ?? 1) * GiB);
+const quick = process.argv.includes('--quick');
+const fileSize = quick ? 256 * MiB : Math.round(Number(process.env.BENCH_UPLOAD_GIB ?? 1) * GiB);
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 3));
+const PART = 8 * MiB;
+const IN_FLIGHT = 4;
 const KEY = 'key_bench';
 const SECRET = 'bench-secret-0123456789abcdef';
 const auth = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`;
-
-/** A WAV header and random samples: a real file for the pipeline, incompressible for the disk. */
-async function makeSource(file: string, size: number): Promise<void> {
-  const handle = await open(file, 'w');
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(size - 8, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(48_000, 24);
-  header.writeUInt32LE(192_000, 28);
-  header.writeUInt16LE(4, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(size - 44, 40);
-  await handle.write(header, 0, 44, 0);
-  const block = randomBytes(16 * MiB);
-  for (let offset = 44; offset < size; offset += block.length) {
-    await handle.write(block, 0, Math.min(block.length, size - offset), offset);
-  }
-  await handle.close();
-}
-
-interface Part {
-  readonly url: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** PUTs each part's byte range of the file, `concurrency` at a time, over keep-alive connections. */
-async function putParts(file: string, parts: readonly Part[], concurrency: number): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let next = 0;
-  const worker = async () => {
-    while (next < parts.length) {
-      const part = parts[next++] as Part;
-      await new Promise<void>((resolve, reject) => {
-        const req = request(part.url, { method: 'PUT', agent, headers: { 'content-length': part.end - part.start } }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${part.url}: ${res.statusCode}`))));
-        });
-        req.on('error', reject);
-        createReadStream(file, { start: part.start, end: part.end - 1, highWaterMark: MiB }).pipe(req);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  agent.destroy();
-}
-
-function split(size: number, count: number, url: (n: number, start: number) => string): Part[] {
-  const partSize = Math.ceil(size / count);
-  return Array.from({ length: count }, (_, i) => ({
-    url: url(i + 1, i * partSize),
-    start: i * partSize,
-    end: Math.min(size, (i + 1) * partSize),
-  }));
-}
-
-async function json(url: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { ...init, headers: { authorization: auth, 'content-type': 'application/json', ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
 
 interface Measure {
   readonly seconds: number;
   readonly cpu: number;
 }
 
-/** The processes a server runs as: assetd with a part receiver is two. */
+/** One upload: when the bytes were accepted and, where the contender has one, when it was done (imported, completed). */
+interface Run {
+  readonly accepted: Measure;
+  readonly done?: Measure;
+}
+
 interface Contender {
-  readonly label: string;
-  readonly server: ChildServer;
+  readonly name: string;
+  /** What "done" means for it, when it has a step after the bytes. */
+  readonly done?: string;
+  readonly servers: readonly ChildServer[];
   pids(): Promise<number[]>;
+  upload(file: string, size: number): Promise<Run>;
 }
 
 async function childPids(pid: number): Promise<number[]> {
@@ -105,160 +72,269 @@ async function childPids(pid: number): Promise<number[]> {
 
 const cpuOf = async (pids: readonly number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
 
-async function measured(pids: readonly number[], work: () => Promise<void>): Promise<Measure> {
+/** Times `accept` (the bytes) and then `finish` (what comes after), with the servers' CPU for each. */
+async function measured(pids: readonly number[], accept: () => Promise<void>, finish?: () => Promise<void>): Promise<Run> {
   // Start each run with no dirty pages, so no run pays for the previous one's writeback.
   execFileSync('sync');
   const cpuBefore = await cpuOf(pids);
   const started = process.hrtime.bigint();
-  await work();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, cpu: (await cpuOf(pids)) - cpuBefore };
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  await accept();
+  const accepted = { seconds: elapsed(), cpu: (await cpuOf(pids)) - cpuBefore };
+  if (!finish) return { accepted };
+  await finish();
+  return { accepted, done: { seconds: elapsed(), cpu: (await cpuOf(pids)) - cpuBefore } };
 }
 
-async function bareUpload(bare: ChildServer, file: string, size: number, count: number, concurrency: number): Promise<Measure> {
-  await fetch(`${bare.url}/?create=1&size=${size}`, { method: 'PUT' });
-  return measured([bare.pid], () =>
-    putParts(
-      file,
-      split(size, count, (_n, start) => `${bare.url}/?offset=${start}`),
-      concurrency,
-    ),
-  );
+async function json(url: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { ...init, headers: { authorization: auth, 'content-type': 'application/json', ...init.headers } });
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
 }
 
-/** The whole flow against assetd; the measured part is the PUTs, as for the baseline. Complete and import are timed apart. */
-async function assetdUpload(contender: Contender, file: string, size: number, count: number, concurrency: number) {
-  const { server } = contender;
-  const { upload } = (await json(`${server.url}/v1/uploads`, {
-    method: 'POST',
-    body: JSON.stringify({ fileName: 'bench.wav', contentType: 'audio/wav', kind: 'audio', parts: count, fileSize: size }),
-  })) as { upload: { id: string; parts: Array<{ number: number; url: string }> } };
-  const urls = new Map(upload.parts.map((part) => [part.number, part.url]));
-  const puts = await measured(await contender.pids(), () =>
-    putParts(
-      file,
-      split(size, count, (n) => urls.get(n) as string),
-      concurrency,
-    ),
-  );
-  const started = Date.now();
-  await json(`${server.url}/v1/uploads/${upload.id}/action`, { method: 'POST', body: JSON.stringify({ action: 'complete' }) });
-  const completeMs = Date.now() - started;
-  for (;;) {
-    const { upload: state } = (await json(`${server.url}/v1/uploads/${upload.id}`)) as {
-      upload: { status: string; errorMessage?: string };
-    };
-    if (state.status === 'imported') break;
-    if (state.status === 'failed') throw new Error(`bench upload failed: ${state.errorMessage}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { puts, completeMs, importedMs: Date.now() - started };
+function bareContender(server: ChildServer): Contender {
+  return {
+    name: 'bare node at offsets',
+    servers: [server],
+    pids: async () => [server.pid],
+    async upload(file, size) {
+      await fetch(`${server.url}/?create=1&size=${size}`, { method: 'PUT' });
+      const parts = split(size, Math.ceil(size / PART), (_n, start) => `${server.url}/?offset=${start}`);
+      return measured([server.pid], async () => void (await putParts(file, parts, IN_FLIGHT)));
+    },
+  };
+}
+
+/** assetd's whole flow; accepted is the PUTs, imported adds complete and the import job. The asset is deleted after (no dedup hit next round). */
+function assetdContender(name: string, api: ChildServer): Contender {
+  const pids = async () => [api.pid, ...(await childPids(api.pid))];
+  return {
+    name,
+    done: 'imported',
+    servers: [api],
+    pids,
+    async upload(file, size) {
+      const count = Math.ceil(size / PART);
+      const { upload } = (await json(`${api.url}/v1/uploads`, {
+        method: 'POST',
+        // An opaque model file: its import is the hash and the records, not a pass of the pipeline
+        // over every byte (a WAV's waveform reads them all; waveform.bench.ts measures that).
+        body: JSON.stringify({
+          fileName: 'bench.bin',
+          contentType: 'application/octet-stream',
+          kind: 'model',
+          parts: count,
+          fileSize: size,
+        }),
+      })) as { upload: { id: string; parts: Array<{ number: number; url: string }> } };
+      const urls = new Map(upload.parts.map((part) => [part.number, part.url]));
+      let assetId = '';
+      const run = await measured(
+        await pids(),
+        async () =>
+          void (await putParts(
+            file,
+            split(size, count, (n) => urls.get(n) as string),
+            IN_FLIGHT,
+          )),
+        async () => {
+          await json(`${api.url}/v1/uploads/${upload.id}/action`, { method: 'POST', body: JSON.stringify({ action: 'complete' }) });
+          for (let i = 0; i < 12_000; i++) {
+            const { upload: state } = (await json(`${api.url}/v1/uploads/${upload.id}`)) as {
+              upload: { status: string; entityId?: string; errorMessage?: string };
+            };
+            if (state.status === 'imported') {
+              assetId = state.entityId ?? '';
+              return;
+            }
+            if (state.status === 'failed') throw new Error(`bench upload failed: ${state.errorMessage}`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          throw new Error('the upload was not imported within 4 minutes');
+        },
+      );
+      const deleted = await fetch(`${api.url}/v1/assets/${assetId}`, { method: 'DELETE', headers: { authorization: auth } });
+      if (!deleted.ok) throw new Error(`DELETE asset: ${deleted.status} ${await deleted.text()}`);
+      return run;
+    },
+  };
+}
+
+function tusContender(server: ChildServer, dir: string): Contender {
+  return {
+    name: '@tus/server (tus-js-client)',
+    servers: [server],
+    pids: async () => [server.pid],
+    async upload(file, size) {
+      const run = await measured([server.pid], () => tusUpload(`${server.url}/files`, file, size, PART));
+      // The uploads are kept by the store: remove them, so the disk holds one round at a time.
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      return run;
+    },
+  };
+}
+
+function s3rverContender(server: ChildServer): Contender {
+  let n = 0;
+  return {
+    name: 's3rver multipart',
+    done: 'completed',
+    servers: [server],
+    pids: async () => [server.pid],
+    async upload(file, size) {
+      const s3 = new S3Multipart(`${server.url}/bench`, `bench-${n++}.wav`);
+      const id = await s3.start();
+      let etags: string[] = [];
+      const run = await measured(
+        [server.pid],
+        async () => {
+          etags = await putParts(
+            file,
+            split(size, Math.ceil(size / PART), (partNumber) => s3.partUrl(id, partNumber)),
+            IN_FLIGHT,
+          );
+        },
+        () => s3.complete(id, etags),
+      );
+      await s3.delete();
+      return run;
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-bench-upload-'));
-  const source = path.join(dir, 'source.wav');
   const node = process.execPath;
-  let bare: ChildServer | undefined;
-  let assetd: ChildServer | undefined;
-  let second: ChildServer | undefined;
+  const servers: ChildServer[] = [];
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const assetdEnv = (name: string) => ({
+    ASSETD_DATA_DIR: path.join(dir, name),
+    ASSETD_API_KEY: KEY,
+    ASSETD_API_SECRET: SECRET,
+    ASSETD_LOG_LEVEL: 'warn',
+  });
+  const start = async (args: string[], env: Record<string, string>, url: string, ready: string) => {
+    const server = await startChild(node, args, env, url, ready);
+    servers.push(server);
+    return server;
+  };
   try {
+    const source = path.join(dir, 'source.wav');
     await makeSource(source, fileSize);
-    const barePort = 20_000 + Math.floor(Math.random() * 20_000);
-    const assetdPort = barePort + 1;
-    bare = await startChild(
-      node,
+    const cli = path.join(root, 'packages', 'cli', 'src', 'main.ts');
+    const bare = await start(
       [path.join(root, 'bench', 'bare-upload-server.ts')],
-      { BARE_DIR: dir, BARE_PORT: String(barePort) },
-      `http://127.0.0.1:${barePort}`,
+      { BARE_DIR: dir, BARE_PORT: String(port) },
+      `http://127.0.0.1:${port}`,
       '/',
     );
-    assetd = await startChild(
-      node,
-      [path.join(root, 'packages', 'cli', 'src', 'main.ts'), 'serve'],
-      {
-        PORT: String(assetdPort),
-        ASSETD_DATA_DIR: path.join(dir, 'assetd'),
-        ASSETD_API_KEY: KEY,
-        ASSETD_API_SECRET: SECRET,
-        ASSETD_LOG_LEVEL: 'warn',
-      },
-      `http://127.0.0.1:${assetdPort}`,
+    const inline = await start(
+      [cli, 'serve'],
+      { ...assetdEnv('assetd'), PORT: String(port + 1) },
+      `http://127.0.0.1:${port + 1}`,
       '/readyz',
     );
-    const receiverPort = assetdPort + 1;
-    const assetdWithReceiver = await startChild(
-      node,
-      [path.join(root, 'packages', 'cli', 'src', 'main.ts'), 'serve'],
-      {
-        PORT: String(receiverPort + 1),
-        ASSETD_PARTS_PORT: String(receiverPort),
-        ASSETD_DATA_DIR: path.join(dir, 'assetd-receiver'),
-        ASSETD_API_KEY: KEY,
-        ASSETD_API_SECRET: SECRET,
-        ASSETD_LOG_LEVEL: 'warn',
-      },
-      `http://127.0.0.1:${receiverPort + 1}`,
+    const withReceiver = await start(
+      [cli, 'serve'],
+      { ...assetdEnv('assetd-receiver'), PORT: String(port + 2), ASSETD_PARTS_PORT: String(port + 3) },
+      `http://127.0.0.1:${port + 2}`,
       '/readyz',
     );
-    second = assetdWithReceiver;
-    const inlineServer = assetd;
-    const inline: Contender = { label: 'assetd', server: inlineServer, pids: async () => [inlineServer.pid] };
-    const withReceiver: Contender = {
-      label: 'assetd + part receiver',
-      server: assetdWithReceiver,
-      pids: async () => [assetdWithReceiver.pid, ...(await childPids(assetdWithReceiver.pid))],
-    };
-    const contenders = [inline, withReceiver];
+    const tusDir = path.join(dir, 'tus');
+    await mkdir(tusDir);
+    const tusServer = await start(
+      [path.join(root, 'bench', 'peers', 'tus-server.ts')],
+      { TUS_DIR: tusDir, TUS_PORT: String(port + 4) },
+      `http://127.0.0.1:${port + 4}`,
+      '/',
+    );
+    const s3Dir = path.join(dir, 's3rver');
+    await mkdir(s3Dir);
+    const s3rver = await start(
+      [path.join(root, 'bench', 'peers', 's3rver-server.ts')],
+      { S3RVER_DIR: s3Dir, S3RVER_PORT: String(port + 5) },
+      `http://127.0.0.1:${port + 5}`,
+      '/bench',
+    );
+    const baseline = bareContender(bare);
+    const contenders = [
+      baseline,
+      assetdContender('assetd (API port)', inline),
+      assetdContender('assetd + part receiver', withReceiver),
+      tusContender(tusServer, tusDir),
+      s3rverContender(s3rver),
+    ];
     const gib = fileSize / GiB;
-    console.log(`upload: a ${gib} GiB file to presigned part URLs (local storage); baseline: bare Node http, same I/O, same run`);
-    // Idle memory on these machines is handed back to the host: warm both servers up first.
-    // A whole file of its own: the first part of the big one would be (rightly) refused as truncated.
+    console.log(
+      `upload: ${(fileSize / MiB).toFixed(0)} MiB as ${Math.ceil(fileSize / PART)} × 8 MiB parts, ${IN_FLIGHT} in flight, ${rounds} rounds interleaved; load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`,
+    );
+    // Idle memory on these machines is handed back to the host: warm every server up first.
     const warmup = path.join(dir, 'warmup.wav');
-    const warmupSize = Math.min(fileSize, 256 * MiB);
-    await makeSource(warmup, warmupSize);
-    await bareUpload(bare, warmup, warmupSize, 32, 4);
-    for (const contender of contenders) await assetdUpload(contender, warmup, warmupSize, 32, 4);
-    for (const [count, concurrency] of [
-      [Math.ceil(fileSize / (8 * MiB)), 4],
-      [1, 1],
-    ] as const) {
-      console.log(`\n  ${count} part${count === 1 ? '' : 's'}${count > 1 ? ` of 8 MiB, ${concurrency} in flight` : ''}`);
-      // MB/s moves ±20–40% between runs here, and whoever writes first after a pause pays for the VM
-      // handing memory back: three rounds, the order rotated so each goes first, middle and last
-      // once, and the best run of each.
-      const baselines: Measure[] = [];
-      const ours = new Map<Contender, Array<Awaited<ReturnType<typeof assetdUpload>>>>(contenders.map((c) => [c, []]));
-      const entrants: Array<Contender | 'bare'> = ['bare', ...contenders];
-      for (let round = 0; round < entrants.length; round++) {
-        for (const entrant of [...entrants.slice(round), ...entrants.slice(0, round)]) {
-          if (entrant === 'bare') baselines.push(await bareUpload(bare, source, fileSize, count, concurrency));
-          else ours.get(entrant)?.push(await assetdUpload(entrant, source, fileSize, count, concurrency));
-        }
-      }
-      const baseline = baselines.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
-      const baseRate = mbPerSecond(fileSize, baseline.seconds);
-      console.log(row('bare node', { 'MB/s': baseRate.toFixed(0), 'CPU-s/GiB': (baseline.cpu / gib).toFixed(2) }));
-      for (const contender of contenders) {
-        const best = (ours.get(contender) ?? []).reduce((a, b) => (a.puts.seconds <= b.puts.seconds ? a : b));
-        const rate = mbPerSecond(fileSize, best.puts.seconds);
-        console.log(
-          row(contender.label, {
-            'MB/s': rate.toFixed(0),
-            'CPU-s/GiB': (best.puts.cpu / gib).toFixed(2),
-            'x bare (MB/s)': (rate / baseRate).toFixed(2),
-          }),
-        );
+    await makeSource(warmup, 64 * MiB);
+    for (const contender of contenders) await contender.upload(warmup, 64 * MiB);
+    await rm(warmup);
+
+    const runs = new Map<Contender, Run[]>(contenders.map((c) => [c, []]));
+    for (let round = 0; round < rounds; round++) {
+      const shift = round % contenders.length;
+      for (const contender of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
+        runs.get(contender)?.push(await contender.upload(source, fileSize));
       }
     }
-    const receiverRss = await Promise.all((await childPids(assetdWithReceiver.pid)).map(peakRssMb));
-    console.log(
-      `\n  peak RSS: assetd ${(await peakRssMb(assetd.pid)).toFixed(0)} MB; with a part receiver: API ${(await peakRssMb(assetdWithReceiver.pid)).toFixed(0)} MB, receiver ${receiverRss.map((mb) => mb.toFixed(0)).join(', ')} MB; bare node ${(await peakRssMb(bare.pid)).toFixed(0)} MB`,
-    );
+
+    const bareRuns = runs.get(baseline) as Run[];
+    const bareRate = spread(bareRuns.map((run) => mbPerSecond(fileSize, run.accepted.seconds)));
+    const figures: Figure[] = [];
+    const show = (label: string, measures: Measure[], ratios: number[] | undefined, rss: number) => {
+      const rate = spread(measures.map((m) => mbPerSecond(fileSize, m.seconds)));
+      const cpu = spread(measures.map((m) => m.cpu / gib));
+      const ratio = ratios && spread(ratios);
+      console.log(
+        row(label, {
+          'MB/s': showSpread(rate, 0),
+          'CPU-s/GiB': showSpread(cpu),
+          ...(ratio ? { '× bare': showSpread(ratio) } : {}),
+        }),
+      );
+      figures.push({
+        name: label,
+        unit: 'MB/s',
+        value: rate,
+        ...(ratio ? { baseline: { name: baseline.name, value: bareRate }, ratio } : {}),
+        cpuSecondsPerGiB: cpu,
+        peakRssMb: Math.round(rss),
+      });
+    };
+    const rssOf = async (contender: Contender) => {
+      const pids = await contender.pids();
+      return { total: (await Promise.all(pids.map(peakRssMb))).reduce((a, b) => a + b, 0), each: await Promise.all(pids.map(peakRssMb)) };
+    };
+    console.log('');
+    for (const contender of contenders) {
+      const own = runs.get(contender) as Run[];
+      const rss = await rssOf(contender);
+      const perRound = (pick: (run: Run) => Measure) => own.map((run, i) => (bareRuns[i] as Run).accepted.seconds / pick(run).seconds);
+      show(
+        `${contender.name}, accepted`,
+        own.map((run) => run.accepted),
+        contender === baseline ? undefined : perRound((run) => run.accepted),
+        rss.total,
+      );
+      if (contender.done) {
+        show(
+          `${contender.name}, ${contender.done}`,
+          own.map((run) => run.done as Measure),
+          perRound((run) => run.done as Measure),
+          rss.total,
+        );
+      }
+      console.log(`  ${''.padEnd(22)}peak RSS ${rss.each.map((mb) => `${mb.toFixed(0)} MB`).join(' + ')}`);
+    }
+    const file = await writeResults('upload', figures, { fileSize, partSize: PART, inFlight: IN_FLIGHT, rounds, quick });
+    console.log(`\n  figures: ${path.relative(root, file)}`);
   } finally {
-    await bare?.stop();
-    await assetd?.stop();
-    await second?.stop();
+    for (const server of servers.reverse()) await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

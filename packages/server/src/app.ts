@@ -10,7 +10,7 @@ import { registerDocs } from './http/docs.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
-import { registerPartRoutes } from './http/parts.ts';
+import { partsFirstServer, registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
 import { registerErrorHandler } from './http/plugins/errors.ts';
 import { registerIdempotency } from './http/plugins/idempotency.ts';
@@ -42,7 +42,9 @@ function validators() {
 }
 
 export async function buildApp(c: Container, options: AppOptions = {}): Promise<FastifyInstance> {
+  const serverFactory = partsFirstServer(c);
   const app = Fastify({
+    ...(serverFactory ? { serverFactory } : {}),
     ...(options.logger === false ? { logger: false } : { loggerInstance: c.log as FastifyBaseLogger }),
     requestIdHeader: false,
     genReqId: (req) => {

@@ -120,11 +120,10 @@ describe.each(DATABASES)('multipart uploads on $name', (target) => {
     const listed = json(
       await server.app.inject({ method: 'GET', url: `/v1/uploads/${upload.id}/parts`, headers: { authorization: basic(server.key) } }),
     );
-    const { createHash } = await import('node:crypto');
+    // Each part is listed with the ETag its last PUT answered.
     expect(listed.parts).toEqual(
-      [1, 2, 3].map((n) => ({ number: n, size: slice(n).length, etag: `"${createHash('md5').update(slice(n)).digest('hex')}"` })),
+      [3, 1, 2].map((n, i) => ({ number: n, size: slice(n).length, etag: responses[i]?.headers.etag })).sort((a, b) => a.number - b.number),
     );
-    expect(responses[1]?.headers.etag).toBe(listed.parts[0].etag);
     const completed = await completeUpload(server, upload.id);
     expect(completed.statusCode).toBe(200);
     expect(json(completed).upload.status).toBe('validating');

@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.ts';
-import { MAX_SVG_BYTES } from '../media/image.ts';
-import { renderRendition } from '../media/render-rendition.ts';
+import { MAX_SVG_BYTES } from '../media/preview-types.ts';
 import { OUTPUT_MIME, outputFormat, type Rendition, renditionName, renditionSource } from '../media/rendition.ts';
 import type { StorageBackend } from '../storage/storage.ts';
 import { type FileRef, renditionKey, renditionPrefix } from './file-store.ts';
@@ -75,6 +74,8 @@ export class Renditions {
 
   async #draw(file: FileRef, rendition: Rendition, key: string): Promise<Buffer> {
     const source = renditionSource(file.mimeType) as NonNullable<ReturnType<typeof renditionSource>>;
+    // sharp loads with the first rendition drawn, not with the API process.
+    const { renderRendition } = await import('../media/render-rendition.ts');
     let bytes: Buffer;
     if (source === 'svg') {
       // As bytes: librsvg then has no base path to resolve references against.

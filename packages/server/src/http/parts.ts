@@ -1,7 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { Type } from 'typebox';
 import type { Container } from '../container.ts';
+import { isPartPut, partListener } from '../parts/part-receiver.ts';
 import { createPartHandler } from '../parts/receive-part.ts';
+
+const PART_ROUTE = '/uploads/:uploadId/parts/:partNumber';
 
 const Params = Type.Object({ uploadId: Type.String({ maxLength: 100 }), partNumber: Type.Integer({ minimum: 1, maximum: 10_000 }) });
 const Query = Type.Object({
@@ -24,7 +28,7 @@ export async function registerPartRoutes(app: FastifyInstance, c: Container): Pr
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
     scope.put(
-      '/uploads/:uploadId/parts/:partNumber',
+      PART_ROUTE,
       {
         config: { auth: 'none', streamedBody: true },
         schema: {
@@ -56,4 +60,34 @@ export async function registerPartRoutes(app: FastifyInstance, c: Container): Pr
       },
     );
   });
+}
+
+/**
+ * The API's http server, for a backend that receives parts through assetd: part PUTs are
+ * answered before Fastify sees them, by the part receiver's own listener (`parts/part-receiver.ts`:
+ * plain node:http, the one part handler, the same limits on slow clients), so a part's bytes pay
+ * for no routing, hooks, schema or reply machinery on the API's port either. Everything else,
+ * preflights included, goes to Fastify; the route above still serves `inject` (tests) and
+ * documents the endpoint. Part answers follow the API's CORS origins and are counted in its
+ * metrics like any request.
+ */
+export function partsFirstServer(c: Container): FastifyServerFactory | undefined {
+  const intake = c.storage.partIntake;
+  if (!intake) return undefined;
+  const origins = c.config.corsOrigins;
+  return (fastify, options) => {
+    const parts = partListener(intake, c.signer, c.config.connections, (text) => c.log.warn(text), {
+      allowOrigin: (origin) => (origins === '*' ? '*' : origin !== undefined && origins.includes(origin) ? origin : undefined),
+      answered: (status, seconds, bytes) => {
+        c.metrics.request('PUT', PART_ROUTE, status, seconds);
+        c.metrics.received('part', bytes);
+      },
+    });
+    const server = createServer(options.http ?? {}, (request: IncomingMessage, response: ServerResponse) => {
+      if (isPartPut(request)) parts.listener(request, response);
+      else fastify(request, response);
+    });
+    server.once('close', () => parts.stop());
+    return server;
+  };
 }

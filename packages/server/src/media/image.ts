@@ -28,8 +28,9 @@ const RASTER_FORMATS: Record<string, ImageFormat> = {
   'image/heif': 'heic',
 };
 
-/** SVG has no magic bytes; it is recognised by parsing, which is only worth doing for small files. */
-export const MAX_SVG_BYTES = 16 * 1024 * 1024;
+import { MAX_SVG_BYTES } from './preview-types.ts';
+
+export { MAX_SVG_BYTES };
 
 export const unhandledImageFormat = () => new AppError('UNHANDLED_IMAGE_FORMAT', 'Unhandled image format');
 

@@ -3,11 +3,8 @@ import { AppError } from '../errors.ts';
 import { decodeHeic } from './heic.ts';
 import type { ImageFormat } from './image.ts';
 
-export const THUMBNAIL_MIME = 'image/webp';
-/** The larger previews (a 3D model's render) are WebP too. */
-export const PREVIEW_MIME = 'image/webp';
-/** Waveform peaks are a small JSON document. */
-export const WAVEFORM_MIME = 'application/json';
+export { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from './preview-types.ts';
+
 const THUMBNAIL_EDGE = 256;
 
 /**

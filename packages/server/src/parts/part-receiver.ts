@@ -9,6 +9,22 @@ import { createPartHandler } from './receive-part.ts';
 
 const PART_PATH = /^\/uploads\/(upload_[0-9A-Za-z]{24})\/parts\/([1-9][0-9]{0,4})$/;
 
+/** A part PUT by its method and path alone (the query is its credential, checked by the handler). */
+export function isPartPut(request: IncomingMessage): boolean {
+  if (request.method !== 'PUT') return false;
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  return PART_PATH.test(query < 0 ? url : url.slice(0, query));
+}
+
+/** What differs between the servers that answer part PUTs: the API's port follows its CORS settings and counts requests. */
+export interface PartServing {
+  /** Access-Control-Allow-Origin for a request's Origin (undefined: none); `*` when not given. */
+  allowOrigin?(origin: string | undefined): string | undefined;
+  /** Told of every answered part PUT, with its status, duration and body length. */
+  answered?(status: number, seconds: number, bytes: number): void;
+}
+
 /** The same JSON errors as the API's, for the few ways a part PUT can go wrong. */
 function fail(response: ServerResponse, request: IncomingMessage, status: number, code: string, message: string): void {
   // Refused before the body was read to its end: the rest is still on the wire.
@@ -22,12 +38,26 @@ function fail(response: ServerResponse, request: IncomingMessage, status: number
  * garbage collector's work per byte close to a bare server's. It only adapts HTTP to the one
  * part handler (`receive-part.ts`), which the API process serves too, with the same rules.
  */
-export function createPartReceiver(intake: PartIntake, signer: UrlSigner, onError: (error: unknown) => void) {
+export function createPartReceiver(intake: PartIntake, signer: UrlSigner, onError: (error: unknown) => void, serving: PartServing = {}) {
   const receive = createPartHandler(intake, signer);
+  const { allowOrigin = () => '*', answered } = serving;
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    // As every answer of the API's: never stored by shared caches, never read as another type.
+    response.setHeader('x-content-type-options', 'nosniff');
+    response.setHeader('cache-control', 'no-store');
     // Browsers upload parts from other origins; they must be able to read the ETag.
-    response.setHeader('access-control-allow-origin', '*');
-    response.setHeader('access-control-expose-headers', 'ETag');
+    const origin = allowOrigin(request.headers.origin);
+    if (origin) {
+      response.setHeader('access-control-allow-origin', origin);
+      response.setHeader('access-control-expose-headers', 'ETag');
+      if (origin !== '*') response.setHeader('vary', 'Origin');
+    }
+    if (answered) {
+      const started = process.hrtime.bigint();
+      response.once('finish', () =>
+        answered(response.statusCode, Number(process.hrtime.bigint() - started) / 1e9, Number(request.headers['content-length']) || 0),
+      );
+    }
     const url = new URL(request.url ?? '/', 'http://receiver');
     const match = PART_PATH.exec(url.pathname);
     if (request.method === 'OPTIONS') {
@@ -64,6 +94,36 @@ export function createPartReceiver(intake: PartIntake, signer: UrlSigner, onErro
 }
 
 /**
+ * The handler above as a server's request listener, each body held to the minimum rate of
+ * `http/body-rate.ts` (a streamed part: no request timeout). `stop` ends the rate checks.
+ */
+export function partListener(
+  intake: PartIntake,
+  signer: UrlSigner,
+  limits: Config['connections'],
+  log: (text: string) => void,
+  serving: PartServing = {},
+): { listener: (request: IncomingMessage, response: ServerResponse) => void; stop(): void } {
+  const receive = createPartReceiver(
+    intake,
+    signer,
+    (error) => log(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+    serving,
+  );
+  const guard = new BodyRateGuard(bodyRules(limits), (request, rejection) => {
+    // The path only: a part URL's query is its credential.
+    log(`${request.method} ${request.url?.split('?')[0]} cut off: ${rejection.message}`);
+  });
+  return {
+    listener: (request, response) => {
+      guard.watch(request, response, { deadline: false });
+      void receive(request, response);
+    },
+    stop: () => guard.stop(),
+  };
+}
+
+/**
  * The part receiver's server: the handler above, under the same limits on slow clients as the
  * API's server (`http/connection-limits.ts`, `http/body-rate.ts`). Every request here is a
  * streamed part, held to the minimum body rate rather than to a request timeout.
@@ -74,18 +134,9 @@ export function createPartServer(
   limits: Config['connections'],
   log: (text: string) => void,
 ): Server {
-  const receive = createPartReceiver(intake, signer, (error) =>
-    log(error instanceof Error ? (error.stack ?? error.message) : String(error)),
-  );
-  const guard = new BodyRateGuard(bodyRules(limits), (request, rejection) => {
-    // The path only: a part URL's query is its credential.
-    log(`${request.method} ${request.url?.split('?')[0]} cut off: ${rejection.message}`);
-  });
-  const server = createServer(serverOptions(limits), (request, response) => {
-    guard.watch(request, response, { deadline: false });
-    void receive(request, response);
-  });
+  const parts = partListener(intake, signer, limits, log);
+  const server = createServer(serverOptions(limits), parts.listener);
   limitConnections(server, limits);
-  server.once('close', () => guard.stop());
+  server.once('close', () => parts.stop());
   return server;
 }

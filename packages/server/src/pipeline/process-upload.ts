@@ -12,7 +12,7 @@ import type { Upload } from '../uploads/upload.ts';
 import { assetKindsFor, sameFormat } from '../uploads/upload-kinds.ts';
 import { isTerminal } from '../uploads/upload-lifecycle.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
-import { type Description, describeFile } from './describe.ts';
+import { type Description, describeFile } from './description.ts';
 
 /** The `upload.download` job's handler (pipeline/download-upload.ts), run inline for an older job. */
 export interface DownloadStep {
@@ -38,6 +38,12 @@ async function sha256Of(bytes: Readable, signal: AbortSignal | undefined): Promi
   const hash = createHash('sha256');
   await pipeline(bytes, hash, ...(signal ? [{ signal }] : []));
   return hash.digest('hex');
+}
+
+/** The SHA-256 completion queued with the job (see UploadService.complete), when it is one. */
+function knownDigest(job: Job): string | undefined {
+  const { sha256 } = job.payload;
+  return typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -119,7 +125,7 @@ export class UploadProcessor implements JobHandler {
       return this.#download.run(job, signal);
     }
     try {
-      if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload, signal);
+      if (upload.status === 'validating' || upload.status === 'validated') await this.#import(upload, knownDigest(job), signal);
     } catch (error) {
       // A worker that lost the job's lease fails nothing: another worker may be importing this
       // upload. Nor does one shutting down (ffmpeg killed): the job runs again.
@@ -140,7 +146,8 @@ export class UploadProcessor implements JobHandler {
     if (await this.#uploads.fail(upload, message)) this.#log.info({ uploadId: upload.id, reason: message }, 'upload failed');
   }
 
-  async #import(upload: Upload, signal: AbortSignal | undefined): Promise<void> {
+  /** `sha256`: the digest storage made of the file while joining it, when it did; else the file is hashed here. */
+  async #import(upload: Upload, sha256: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const started = Date.now();
     const size = await this.#storage.size(upload.storageKey);
     if (size === undefined) throw new AppError('UNSUPPORTED_FORMAT', 'The uploaded bytes are missing: upload the file again');
@@ -150,9 +157,9 @@ export class UploadProcessor implements JobHandler {
       if (upload.fileSize !== null && upload.source === 'multipart' && size !== upload.fileSize) {
         throw new AppError('UPLOAD_NOT_COMPLETABLE', `The file has ${size} bytes, but fileSize was ${upload.fileSize}`);
       }
-      const [sha256, description] = await withTimeout(
+      const [digest, description] = await withTimeout(
         Promise.all([
-          sha256Of(await this.#storage.read(upload.storageKey), signal),
+          sha256 ?? sha256Of(await this.#storage.read(upload.storageKey), signal),
           describeFile(source, {
             maxPixels: this.#options.maxPixels,
             ffmpeg: this.#options.ffmpeg,
@@ -181,7 +188,7 @@ export class UploadProcessor implements JobHandler {
           description,
           source: 'uploaded',
           ...(upload.assetOptions ?? {}),
-          file: { id: upload.fileId, storageKey: upload.storageKey, size, sha256, mimeType: description.mimeType },
+          file: { id: upload.fileId, storageKey: upload.storageKey, size, sha256: digest, mimeType: description.mimeType },
         },
         async (trx, assetId) => {
           const moved = await this.#uploads.markImported(upload, assetId, trx);

@@ -4,9 +4,9 @@ import { type AssetPreviewsPayload, missingPreviews, PREVIEWS_BY_KIND, type Prev
 import type { Job } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { storageSource } from '../media/byte-source.ts';
-import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
+import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/preview-types.ts';
 import type { StorageBackend } from '../storage/storage.ts';
-import { type Description, describeFile } from './describe.ts';
+import { type Description, describeFile } from './description.ts';
 import { isPermanent } from './process-upload.ts';
 
 export interface RefreshOptions {

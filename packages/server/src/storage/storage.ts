@@ -14,11 +14,23 @@ export interface MultipartPlan {
   readonly expiresAt?: string;
 }
 
-/** A part the backend holds: its number, byte count and ETag (MD5, quoted, as S3 gives it). */
+/**
+ * A part the backend holds: its number, byte count and ETag (quoted: S3's is the part's MD5, the
+ * local disk's a token naming that write of the part; either changes when the part is sent again).
+ */
 export interface StoredPart {
   readonly number: number;
   readonly size: number;
   readonly etag: string;
+}
+
+/** What completing a multipart upload learnt on the way. */
+export interface CompletedMultipart {
+  /**
+   * The whole object's SHA-256 (hex), when the backend computed it from the very bytes it
+   * joined (the local disk hashes parts as they land); absent when it did not.
+   */
+  readonly sha256?: string;
 }
 
 /** How a presigned download link should present the file (S3's response-content-* overrides). */
@@ -64,7 +76,7 @@ export interface PartIntake {
    */
   plan(multipartId: string): Promise<MultipartPlan>;
   /**
-   * Streams one part to the backend, computing its MD5 ETag, refusing it past `maxBytes`
+   * Streams one part to the backend, with a fresh ETag, refusing it past `maxBytes`
    * (PartTooLargeError). A repeated part replaces the previous one. Excludes completion: a
    * part either lands before the upload is sealed for completion or is refused.
    */
@@ -117,7 +129,7 @@ export interface StorageBackend {
    * multipart upload is gone afterwards. Throws MultipartChangedError, leaving the upload open,
    * when a part was replaced since it was listed or is still being received.
    */
-  completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void>;
+  completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<CompletedMultipart>;
   /** Drops a multipart upload and every part received; a missing one is not an error. */
   abortMultipart(key: string, multipartId: string): Promise<void>;
   /**

@@ -187,7 +187,8 @@ export async function createTestEnvironment(
     reopen: (extra = {}) => open({ ...options, ...extra }),
     async dispose() {
       await container.close();
-      await rm(dataDir, { recursive: true, force: true });
+      // Retried: a multipart upload's prefix hasher may be writing its last file (its digest, its lease).
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
       if (config.storage.kind === 's3' && config.storage.createBucket && config.storage.endpoint) {
         await removeTestBucket(config.storage.endpoint, config.storage.bucket);
       }

@@ -1,20 +1,27 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomToken } from '../../lib/ids.ts';
+import { processAlive } from '../../lib/process-alive.ts';
 import { MultipartChangedError, MultipartSealedError, PartTooLargeError, UnknownMultipartError } from '../part-errors.ts';
-import type { MultipartPlan, OpenMultipart, PartIntake, StoredPart } from '../storage.ts';
+import type { CompletedMultipart, MultipartPlan, OpenMultipart, PartIntake, StoredPart } from '../storage.ts';
+import { BodyTooLongError, WRITE_BUFFER, writeBody } from './body-writer.ts';
+import { PrefixHasher } from './prefix-hasher.ts';
 
-/** 1 MiB write buffers: the 16 KiB default halves throughput (DESIGN.md §7). */
-const BUFFER = 1024 * 1024;
+const BUFFER = WRITE_BUFFER;
 
 /** How long completion waits for part PUTs already under way before it gives up (the upload stays open). */
 const WRITER_WAIT_MS = 10_000;
+
+/**
+ * How long completion waits for the prefix hasher to finish the last parts' hashing. Past it,
+ * the upload completes without a digest and the import job hashes the file (slower, not wrong).
+ */
+const DIGEST_WAIT_MS = 30_000;
 
 /** What is known of one received part, kept beside it. */
 interface PartRecord extends StoredPart {
@@ -35,15 +42,13 @@ const SEAL = 'sealed';
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 const gone = () => new UnknownMultipartError('this multipart upload no longer exists');
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists under another user. ESRCH: it died (a crashed part PUT's registration).
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/**
+ * A part's ETag: a fresh random token for each write, shaped like S3's (32 hex digits, quoted).
+ * It names this write of the part, not its content: completion compares the ETags it listed
+ * with those it finds, so any re-PUT (even of bytes with the same MD5) is seen as a change.
+ * Clients of this API never send ETags back, and an MD5 per part cost ~1.4 CPU-s/GiB.
+ */
+const newEtag = () => `"${randomBytes(16).toString('hex')}"`;
 
 const samePart = (a: StoredPart, b: StoredPart) => a.number === b.number && a.size === b.size && a.etag === b.etag;
 
@@ -51,7 +56,7 @@ const samePart = (a: StoredPart, b: StoredPart) => a.number === b.number && a.si
  * Multipart uploads on local disk, one folder each. A part whose length matches the planned
  * split is written straight into the final file (`data`) at its offset, so completing needs no
  * copy; a part of another length is kept apart and joined at completion. Each part's size and
- * MD5 ETag are recorded in a small JSON file next to it, written after the bytes, so a part is
+ * ETag are recorded in a small JSON file next to it, written after the bytes, so a part is
  * listed only once it is whole.
  *
  * Part writes and completion exclude each other across processes (the API and the part
@@ -64,9 +69,26 @@ const samePart = (a: StoredPart, b: StoredPart) => a.number === b.number && a.si
  */
 export class LocalMultipart implements PartIntake {
   readonly #root: string;
+  readonly #hasher: PrefixHasher;
 
   constructor(root: string) {
     this.#root = root;
+    this.#hasher = new PrefixHasher({
+      record: async (dir, partNumber) => {
+        try {
+          return JSON.parse(await readFile(path.join(dir, `part-${partNumber}.json`), 'utf8')) as PartRecord;
+        } catch {
+          return undefined;
+        }
+      },
+      bytesOf: (dir, record, plan) => {
+        const { inPlace } = record as PartRecord;
+        return inPlace
+          ? { file: path.join(dir, 'data'), position: (record.number - 1) * plan.partSize }
+          : { file: path.join(dir, `part-${record.number}`), position: 0 };
+      },
+      sealed: (dir) => exists(path.join(dir, SEAL)).catch(() => false),
+    });
   }
 
   #dir(multipartId: string): string {
@@ -121,7 +143,9 @@ export class LocalMultipart implements PartIntake {
     }
     try {
       if (await exists(path.join(dir, SEAL))) throw new MultipartSealedError('this multipart upload is being completed');
-      return await this.#write(dir, partNumber, body, contentLength, maxBytes, plan);
+      const stored = await this.#write(dir, partNumber, body, contentLength, maxBytes, plan);
+      this.#hasher.partWritten(dir, plan, partNumber);
+      return stored;
     } catch (error) {
       // The folder went away under the write: the upload was completed, aborted or swept.
       if (isMissing(error)) throw gone();
@@ -144,37 +168,27 @@ export class LocalMultipart implements PartIntake {
     await rm(recordPath, { force: true });
     const planned = partNumber < plan.partsCount ? plan.partSize : plan.fileSize - (plan.partsCount - 1) * plan.partSize;
     const inPlace = contentLength === planned;
-    const md5 = createHash('md5');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        // In place, a longer body would overwrite the next part: refuse at the planned length.
-        const limit = inPlace ? planned : maxBytes;
-        if (size > limit) return callback(new PartTooLargeError(limit));
-        md5.update(chunk);
-        callback(null, chunk);
-      },
-    });
+    // In place, a longer body would overwrite the next part: refuse at the planned length.
+    const limit = inPlace ? planned : maxBytes;
     const separate = path.join(dir, `part-${partNumber}`);
     const temporary = `${separate}.${randomToken(8)}.tmp`;
-    const target = inPlace
-      ? createWriteStream(path.join(dir, 'data'), { flags: 'r+', start: (partNumber - 1) * plan.partSize, highWaterMark: BUFFER })
-      : createWriteStream(temporary, { flags: 'wx', highWaterMark: BUFFER });
+    const handle = inPlace ? await open(path.join(dir, 'data'), 'r+') : await open(temporary, 'wx');
+    let size: number;
     try {
-      await pipeline(body, meter, target);
+      size = await writeBody(body, handle, inPlace ? (partNumber - 1) * plan.partSize : 0, limit);
       if (contentLength !== undefined && size !== contentLength) throw new Error(`the body ended after ${size} of ${contentLength} bytes`);
     } catch (error) {
+      await handle.close();
       await rm(temporary, { force: true });
+      if (error instanceof BodyTooLongError) throw new PartTooLargeError(error.limit);
       throw error;
-    } finally {
-      // The descriptor is closed before the registration goes (the caller removes it after this
-      // returns): completion must never find a file still open for writing.
-      if (!target.closed) await once(target, 'close');
     }
+    // The descriptor is closed before the registration goes (the caller removes it after this
+    // returns): completion must never find a file still open for writing.
+    await handle.close();
     if (inPlace) await rm(separate, { force: true });
     else await rename(temporary, separate);
-    const record: PartRecord = { number: partNumber, size, etag: `"${md5.digest('hex')}"`, inPlace };
+    const record: PartRecord = { number: partNumber, size, etag: newEtag(), inPlace };
     const recordTemporary = `${recordPath}.${randomToken(8)}.tmp`;
     await writeFile(recordTemporary, JSON.stringify(record));
     await rename(recordTemporary, recordPath);
@@ -237,13 +251,14 @@ export class LocalMultipart implements PartIntake {
    * upload first; when the parts turn out to differ, unseals it and throws MultipartChangedError.
    * Safe to call again after a crash at any point.
    */
-  async complete(multipartId: string, target: string, expected: readonly StoredPart[]): Promise<void> {
+  async complete(multipartId: string, target: string, expected: readonly StoredPart[]): Promise<CompletedMultipart> {
     const dir = this.#dir(multipartId);
     const plan = await this.#plan(dir);
     // A completion that renamed the file and then died: only the folder is left to remove.
     if ((await stat(target).catch(() => undefined))?.size === plan.fileSize) {
-      await rm(dir, { recursive: true, force: true });
-      return;
+      this.#hasher.forget(dir);
+      await removeFolder(dir);
+      return {};
     }
     const seal = path.join(dir, SEAL);
     await writeFile(seal, '');
@@ -258,6 +273,8 @@ export class LocalMultipart implements PartIntake {
       await rm(seal, { force: true });
       throw error;
     }
+    // Sealed and drained: these bytes are final. Their digest, if the hasher has covered exactly these parts.
+    const sha256 = await this.#hasher.awaitDigest(dir, records, DIGEST_WAIT_MS);
     await mkdir(path.dirname(target), { recursive: true });
     const data = path.join(dir, 'data');
     if (records.every((record) => record.inPlace)) {
@@ -278,7 +295,9 @@ export class LocalMultipart implements PartIntake {
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
       await rename(joined, target);
     }
-    await rm(dir, { recursive: true, force: true });
+    this.#hasher.forget(dir);
+    await removeFolder(dir);
+    return sha256 ? { sha256 } : {};
   }
 
   async unseal(multipartId: string): Promise<void> {
@@ -286,7 +305,9 @@ export class LocalMultipart implements PartIntake {
   }
 
   async abort(multipartId: string): Promise<void> {
-    await rm(this.#dir(multipartId), { recursive: true, force: true });
+    const dir = this.#dir(multipartId);
+    this.#hasher.forget(dir);
+    await removeFolder(dir);
   }
 
   /** Every multipart folder, open or half-removed, with when it was started. */
@@ -308,6 +329,9 @@ export class LocalMultipart implements PartIntake {
     }
   }
 }
+
+/** Removes a multipart folder; retried, since a prefix hasher may be writing its last file into it. */
+const removeFolder = (dir: string) => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
 
 async function exists(file: string): Promise<boolean> {
   try {

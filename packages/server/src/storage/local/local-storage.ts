@@ -6,6 +6,7 @@ import { randomToken } from '../../lib/ids.ts';
 import {
   assertSafeKey,
   type ByteRange,
+  type CompletedMultipart,
   type ListedObject,
   type LocalCopy,
   type MultipartPlan,
@@ -108,7 +109,7 @@ export class LocalStorage implements StorageBackend {
     return this.partIntake.listParts(multipartId);
   }
 
-  completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void> {
+  completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<CompletedMultipart> {
     return this.partIntake.complete(multipartId, this.#path(key), parts);
   }
 

@@ -26,6 +26,7 @@ import { MultipartChangedError, UnknownMultipartError } from '../part-errors.ts'
 import {
   assertSafeKey,
   type ByteRange,
+  type CompletedMultipart,
   type DownloadOptions,
   type ListedObject,
   type LocalCopy,
@@ -226,7 +227,7 @@ export class S3Storage implements StorageBackend {
     return parts.sort((a, b) => a.number - b.number);
   }
 
-  async completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<void> {
+  async completeMultipart(key: string, multipartId: string, parts: readonly StoredPart[]): Promise<CompletedMultipart> {
     try {
       await this.#client.send(
         new CompleteMultipartUploadCommand({
@@ -245,6 +246,8 @@ export class S3Storage implements StorageBackend {
       if (isMissing(error)) throw new UnknownMultipartError('this multipart upload no longer exists');
       throw error;
     }
+    // S3 keeps no whole-object SHA-256 of a multipart object: the import job hashes it.
+    return {};
   }
 
   async *listObjects(prefix: string): AsyncIterable<ListedObject> {

@@ -1,0 +1,15 @@
+/** The little of s3rver's API the benchmark uses (the package ships no types). */
+declare module 's3rver' {
+  interface S3rverOptions {
+    port: number;
+    address: string;
+    silent: boolean;
+    directory: string;
+    configureBuckets: Array<{ name: string; configs: unknown[] }>;
+  }
+  export default class S3rver {
+    constructor(options: S3rverOptions);
+    run(): Promise<{ address: string; port: number }>;
+    close(): Promise<void>;
+  }
+}

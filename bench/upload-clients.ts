@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import * as tus from 'tus-js-client';
+import { MiB } from './lib.ts';
+
+/** The clients of the upload benchmark: parts PUT at presigned URLs, tus-js-client, S3's multipart API. */
+
+/** A WAV header and random samples: a real file for assetd's pipeline, incompressible for the disk. */
+export async function makeSource(file: string, size: number): Promise<void> {
+  const handle = await open(file, 'w');
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(size - 8, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(2, 22);
+  header.writeUInt32LE(48_000, 24);
+  header.writeUInt32LE(192_000, 28);
+  header.writeUInt16LE(4, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(size - 44, 40);
+  await handle.write(header, 0, 44, 0);
+  const block = randomBytes(16 * MiB);
+  for (let offset = 44; offset < size; offset += block.length) {
+    await handle.write(block, 0, Math.min(block.length, size - offset), offset);
+  }
+  await handle.close();
+}
+
+export interface Part {
+  readonly url: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Splits `size` bytes into `count` parts as spec 000 does (every part but the last of ceil(size / count)). */
+export function split(size: number, count: number, url: (n: number, start: number) => string): Part[] {
+  const partSize = Math.ceil(size / count);
+  return Array.from({ length: count }, (_, i) => ({
+    url: url(i + 1, i * partSize),
+    start: i * partSize,
+    end: Math.min(size, (i + 1) * partSize),
+  }));
+}
+
+/** PUTs each part's byte range of the file, `concurrency` at a time, over keep-alive connections; returns the ETags. */
+export async function putParts(file: string, parts: readonly Part[], concurrency: number): Promise<string[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const etags: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const index = next++;
+      const part = parts[index] as Part;
+      etags[index] = await new Promise<string>((resolve, reject) => {
+        const req = request(part.url, { method: 'PUT', agent, headers: { 'content-length': part.end - part.start } }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(String(res.headers.etag ?? '')) : reject(new Error(`PUT ${part.url}: ${res.statusCode}`)),
+          );
+        });
+        req.on('error', reject);
+        createReadStream(file, { start: part.start, end: part.end - 1, highWaterMark: MiB }).pipe(req);
+      });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return etags;
+}
+
+/** One upload with tus-js-client (its Node file source), `chunkSize` bytes a PATCH, one at a time as tus sends them. */
+export function tusUpload(endpoint: string, file: string, size: number, chunkSize: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(createReadStream(file), {
+      endpoint,
+      chunkSize,
+      uploadSize: size,
+      retryDelays: [],
+      metadata: { filename: 'bench.wav' },
+      onSuccess: () => resolve(),
+      onError: reject,
+    });
+    upload.start();
+  });
+}
+
+/** S3's multipart API, unsigned (s3rver takes anonymous requests): start, the parts, complete. */
+export class S3Multipart {
+  readonly #object: string;
+
+  constructor(bucketUrl: string, key: string) {
+    this.#object = `${bucketUrl}/${key}`;
+  }
+
+  async start(): Promise<string> {
+    const response = await fetch(`${this.#object}?uploads`, { method: 'POST' });
+    const text = await response.text();
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(text)?.[1];
+    if (!response.ok || !id) throw new Error(`CreateMultipartUpload: ${response.status} ${text}`);
+    return id;
+  }
+
+  partUrl(uploadId: string, partNumber: number): string {
+    return `${this.#object}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
+  }
+
+  async complete(uploadId: string, etags: readonly string[]): Promise<void> {
+    const body = `<CompleteMultipartUpload>${etags
+      .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`)
+      .join('')}</CompleteMultipartUpload>`;
+    const response = await fetch(`${this.#object}?uploadId=${encodeURIComponent(uploadId)}`, { method: 'POST', body });
+    const text = await response.text();
+    if (!response.ok || text.includes('<Error>')) throw new Error(`CompleteMultipartUpload: ${response.status} ${text}`);
+  }
+
+  async delete(): Promise<void> {
+    await fetch(this.#object, { method: 'DELETE' });
+  }
+}
