@@ -46,6 +46,36 @@ for (const target of DATABASES) {
       expect(progress.at(-1)).toMatchObject({ phase: 'processing', status: 'imported' });
     });
 
+    it('reports progress by bytes as parts leave, and takes back the bytes of an attempt that fails midway', async () => {
+      let failed = false;
+      const dropMidway: typeof fetch = async (input, init) => {
+        if (!failed && init?.method === 'PUT' && init.body instanceof ReadableStream) {
+          failed = true;
+          // One chunk leaves, then the connection drops.
+          const reader = init.body.getReader();
+          await reader.read();
+          await reader.cancel();
+          throw new TypeError('fetch failed: connection reset');
+        }
+        return fetch(input, init);
+      };
+      const progress: UploadProgress[] = [];
+      await live
+        .client({ fetch: dropMidway })
+        .upload(path.join(files.dir, 'medium.wav'), { concurrency: 1, partSize: 5 * MiB, onProgress: (p) => progress.push(p) });
+
+      expect(failed).toBe(true);
+      const total = progress[0]?.total ?? 0;
+      const partSize = Math.ceil(total / 3);
+      const sending = progress.filter((p) => p.phase === 'sending').map((p) => p.loaded);
+      // Between part boundaries: the bar moves by bytes, not by parts.
+      expect(sending.filter((loaded) => loaded % partSize !== 0 && loaded !== total).length).toBeGreaterThan(10);
+      // The failed attempt's bytes were taken back, and the count never passed the file.
+      expect(sending.some((loaded, i) => i > 0 && loaded < (sending[i - 1] ?? 0))).toBe(true);
+      expect(Math.max(...sending)).toBe(total);
+      expect(sending.at(-1)).toBe(total);
+    });
+
     it('aborts an upload halfway, abandons it on the server, and a fresh one then succeeds', async () => {
       const controller = new AbortController();
       const recorder = recordingFetch((request) => {

@@ -60,7 +60,7 @@ class LinesView implements ProgressView {
 class BarsView implements ProgressView {
   readonly #bars: cliProgress.MultiBar;
   readonly #total: cliProgress.SingleBar;
-  readonly #totalBytes: number;
+  #totalBytes: number;
   readonly #started = Date.now();
   #loaded = 0;
   /** Bytes actually sent (not files skipped or failed), for the speed and the time left. */
@@ -119,7 +119,15 @@ class BarsView implements ProgressView {
         bar.update(loaded, this.#payload(name, loaded, size, status));
       },
       done: (message) => end(`uploaded ${name}: ${printable(message)}`),
-      failed: (message) => end(`FAILED   ${name}: ${printable(message)}`),
+      // A failed file leaves the total: the bar then says what was uploaded of what can be.
+      failed: (message) => {
+        this.#loaded -= last;
+        this.#totalBytes -= size;
+        this.#total.setTotal(Math.max(1, this.#totalBytes));
+        this.#total.update(this.#loaded, this.#payload('total', this.#loaded, this.#totalBytes, this.#rate()));
+        this.#bars.remove(bar);
+        this.#bars.log(`FAILED   ${name}: ${printable(message)}\n`);
+      },
     };
   }
 

@@ -28,6 +28,38 @@ export interface SendPartsInput {
   /** Fresh URLs for these parts (`POST /v1/uploads/{id}/parts`). */
   readonly renew: (numbers: number[]) => Promise<UploadPartLink[]>;
   readonly onPartSent: (part: SentPart) => void;
+  /**
+   * Bytes on their way: told as they leave where the runtime streams request bodies (Node, Bun,
+   * Deno), else a whole part at a time once it is sent; told a negative count when an attempt
+   * whose bytes were counted fails, so the sum stays what the server holds or is receiving.
+   */
+  readonly onBytes?: (delta: number) => void;
+}
+
+/**
+ * Whether fetch here may send a stream as a request body with its Content-Length (which
+ * presigned S3 URLs require): server runtimes do; browsers only stream over HTTP/2, without one.
+ */
+const streamsRequestBodies = (): boolean =>
+  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+
+/** How finely progress moves: a part is handed to fetch in pieces of this size. */
+const PROGRESS_STEP = 256 * 1024;
+
+/** The body as a stream of small pieces, each counted as fetch pulls it. */
+function countedBody(body: Uint8Array | Blob, count: (bytes: number) => void): ReadableStream<Uint8Array> {
+  const blob = body instanceof Blob ? body : new Blob([body as Uint8Array<ArrayBuffer>]);
+  return blob.stream().pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        for (let start = 0; start < chunk.byteLength; start += PROGRESS_STEP) {
+          const piece = chunk.subarray(start, start + PROGRESS_STEP);
+          count(piece.byteLength);
+          controller.enqueue(piece);
+        }
+      },
+    }),
+  );
 }
 
 /**
@@ -70,6 +102,7 @@ async function* readParts(input: SendPartsInput): AsyncGenerator<{ number: numbe
 
 async function sendPart(input: SendPartsInput, number: number, body: Uint8Array | Blob, signal: AbortSignal): Promise<void> {
   const size = body instanceof Uint8Array ? body.byteLength : body.size;
+  const streaming = input.onBytes !== undefined && streamsRequestBodies();
   let renewedAfter403 = false;
   for (let attempt = 0; ; attempt++) {
     let link = input.links.get(number);
@@ -80,23 +113,36 @@ async function sendPart(input: SendPartsInput, number: number, body: Uint8Array 
     }
     let response: Response | undefined;
     let networkError: unknown;
+    let counted = 0;
+    const count = (bytes: number) => {
+      counted += bytes;
+      input.onBytes?.(bytes);
+    };
     try {
       // No credentials: the URL is presigned, and a bucket would refuse a request carrying ours.
       response = await input.fetch(link.url, {
         method: 'PUT',
-        body: body as NonNullable<RequestInit['body']>,
-        headers: { 'content-type': 'application/octet-stream' },
+        ...(streaming
+          ? {
+              body: countedBody(body, count),
+              duplex: 'half',
+              headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+            }
+          : { body: body as NonNullable<RequestInit['body']>, headers: { 'content-type': 'application/octet-stream' } }),
         signal,
-      });
+      } as RequestInit);
     } catch (error) {
+      if (counted > 0) input.onBytes?.(-counted);
       if (signal.aborted) throw error;
       networkError = error;
     }
     if (response?.ok) {
       await response.body?.cancel().catch(() => {});
+      if (size - counted !== 0) input.onBytes?.(size - counted);
       input.onPartSent({ number, size });
       return;
     }
+    if (response && counted > 0) input.onBytes?.(-counted);
     if (response?.status === 403 && !renewedAfter403) {
       renewedAfter403 = true;
       await response.body?.cancel().catch(() => {});

@@ -203,10 +203,16 @@ async function transfer(
       retries: options.partRetries ?? 3,
       signal,
       renew: (wanted) => context.uploads.signParts(uploadId, wanted, { signal }),
-      onPartSent: (part) => {
-        loaded += part.size;
-        report(part);
-      },
+      // Counting bytes as they leave costs a stream per part: only when someone is watching.
+      ...(options.onProgress
+        ? {
+            onBytes: (delta: number) => {
+              loaded += delta;
+              report();
+            },
+          }
+        : {}),
+      onPartSent: (part) => report(part),
     });
     // "Being completed by another request" (a retry racing a slow first attempt, or one that
     // crashed and whose hold must run out) answers 409 with Retry-After: retried, not final.
