@@ -36,10 +36,8 @@ describe('extractFrames leaves no ffmpeg behind', () => {
   it('stops the other run when one fails, and both have exited when it rejects', async () => {
     const fake = await hangingFfmpeg(scratch.dir, 'ffmpeg-one-fails', { failFirstFrame: true });
     fakes.push(fake);
-    const started = Date.now();
+    // Its 60 s timeout is past the test's own: only the first run's failure can end the second in time.
     await expect(extractFrames(fixtureFile('video.mp4').path, options(fake.path))).rejects.toThrow('ffmpeg failed: no video stream');
-    // Not its 60 s timeout: the failure of the first run ended the second.
-    expect(Date.now() - started).toBeLessThan(5_000);
     const pids = await fake.pids();
     expect(pids.length).toBeLessThanOrEqual(1);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
@@ -118,11 +116,9 @@ describe('extractFrames', () => {
     // Shell built-ins only, so it needs nothing from the PATH; it spins until it is killed.
     await writeFile(hanging, '#!/bin/sh\nwhile :; do :; done\n');
     await chmod(hanging, 0o755);
-    const started = Date.now();
     await expect(
       extractFrames(fixtureFile('video.mp4').path, { ffmpeg: hanging, duration: 1, maxPixels: MAX_PIXELS, timeoutMs: 300 }),
     ).rejects.toThrow('ffmpeg failed: stopped after 300 ms');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('kills ffmpeg at once when its signal aborts (the job lost its lease)', async () => {
@@ -131,7 +127,7 @@ describe('extractFrames', () => {
     await chmod(hanging, 0o755);
     const stop = new AbortController();
     setTimeout(() => stop.abort(new Error('lease lost')), 200);
-    const started = Date.now();
+    // Its 60 s timeout is past the test's own: only the abort can end it in time.
     await expect(
       extractFrames(fixtureFile('video.mp4').path, {
         ffmpeg: hanging,
@@ -141,6 +137,5 @@ describe('extractFrames', () => {
         signal: stop.signal,
       }),
     ).rejects.toThrow('ffmpeg failed');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -36,17 +36,31 @@ const WEBP_MAX_EDGE = 16_383;
 
 function runFfmpeg(ffmpeg: string, args: readonly string[], timeoutMs: number, signal: AbortSignal | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile(
+    let outcome: (() => void) | undefined;
+    let exited = false;
+    // Settles once both are in: execFile answers an abort at once, before the killed child has
+    // exited, and no ffmpeg may outlive the call.
+    const settle = () => {
+      if (outcome && exited) outcome();
+    };
+    const child = execFile(
       ffmpeg,
       ['-nostdin', '-hide_banner', '-loglevel', 'error', ...args],
       { encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 512 * 1024 * 1024, ...(signal ? { signal } : {}) },
       (error, stdout, stderr) => {
         if (error) {
           const reason = error.killed ? `stopped after ${timeoutMs} ms` : stderr.toString('utf8').trim().split('\n').at(-1);
-          reject(new Error(`ffmpeg failed: ${reason || error.message}`, { cause: error }));
-        } else resolve(stdout);
+          outcome = () => reject(new Error(`ffmpeg failed: ${reason || error.message}`, { cause: error }));
+        } else outcome = () => resolve(stdout);
+        settle();
       },
     );
+    if (child.pid === undefined) exited = true;
+    else
+      child.once('exit', () => {
+        exited = true;
+        settle();
+      });
   });
 }
 
