@@ -3,6 +3,7 @@ import type { AssetsTable, Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { FileRef, FileStore, PendingFile, ReleasedFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
+import type { EventLog } from '../events/event-log.ts';
 import { nowIso } from '../lib/time.ts';
 import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
 import { type Description, describeFile } from '../pipeline/describe.ts';
@@ -73,12 +74,20 @@ export class AssetService {
   readonly #files: FileStore;
   readonly #repo: AssetRepository;
   readonly #limits: AssetLimits;
+  readonly #events: EventLog;
 
-  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits) {
+  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits, events: EventLog) {
     this.#db = db;
     this.#files = files;
     this.#repo = new AssetRepository(db);
     this.#limits = limits;
+    this.#events = events;
+  }
+
+  /** Records `type` for the asset as it now is in `trx`: last in the transaction (events/event-log.ts). */
+  async #recordEvent(trx: Transaction<Database>, projectId: string, id: string, type: 'asset.created' | 'asset.updated'): Promise<void> {
+    const asset = await this.#repo.find(projectId, id, trx);
+    if (asset) await this.#events.record(trx, projectId, type, asset);
   }
 
   get limits(): AssetLimits {
@@ -189,6 +198,7 @@ export class AssetService {
           [...new Set(input.collectionIds ?? [])],
         );
         await options.within?.(trx, id);
+        await this.#recordEvent(trx, scope.projectId, id, 'asset.created');
       },
       { keepOnFailure: options.keepMain ? [file] : [] },
     );
@@ -282,6 +292,7 @@ export class AssetService {
         if (Number(result.numUpdatedRows) === 0) throw new PreviewsChanged();
         const replaced = slots.map((slot) => asset[slot]?.id).filter((id): id is string => id !== undefined);
         orphaned = await this.#files.release(trx, replaced);
+        await this.#recordEvent(trx, asset.projectId, asset.id, 'asset.updated');
       });
     } catch (error) {
       if (error instanceof PreviewsChanged) return false;
@@ -329,6 +340,7 @@ export class AssetService {
         .where('id', '=', id)
         .execute();
       if (tags) await this.#repo.replaceTags(trx, id, tags);
+      await this.#recordEvent(trx, scope.projectId, id, 'asset.updated');
     });
     return this.get(scope, id);
   }
@@ -342,8 +354,12 @@ export class AssetService {
         const found = await this.#repo.existing(trx, scope.projectId, unique);
         const missing = unique.filter((id) => !found.has(id));
         if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
+        // As they were: the event carries what was deleted.
+        const deleted = await Promise.all(unique.map((id) => this.#repo.find(scope.projectId, id, trx)));
         const fileIds = await this.#repo.delete(trx, scope.projectId, unique);
-        return this.#files.release(trx, fileIds);
+        const released = await this.#files.release(trx, fileIds);
+        for (const asset of deleted) if (asset) await this.#events.record(trx, scope.projectId, 'asset.deleted', asset);
+        return released;
       }),
     );
     await this.#files.deleteReleased(orphaned);
