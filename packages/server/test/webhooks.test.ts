@@ -1,7 +1,12 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uploadImage } from './helpers/assets.ts';
-import { announceSkips, DATABASES } from './helpers/databases.ts';
+import { announceSkips, createTestEnvironment, DATABASES, type TestEnvironment } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { uniquePng } from './helpers/images.ts';
 import { waitFor } from './helpers/processes.ts';
@@ -55,7 +60,8 @@ async function createWebhook(s: TestServer, url: string, eventTypes: string[] = 
   return json(response).webhook as { id: string; secret: string };
 }
 
-const deliveries = async (s: TestServer, webhookId: string) => json(await call(s, 'GET', `/v1/webhooks/${webhookId}/deliveries`)).deliveries;
+const deliveries = async (s: TestServer, webhookId: string) =>
+  json(await call(s, 'GET', `/v1/webhooks/${webhookId}/deliveries`)).deliveries;
 
 describe.each(DATABASES)('webhooks on $name', (target) => {
   const test = it.skipIf(target.skipReason);
@@ -100,7 +106,12 @@ describe.each(DATABASES)('webhooks on $name', (target) => {
     const created = await createWebhook(s, 'https://example.com/hooks', ['asset.created', 'asset.deleted']);
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const shown = json(await call(s, 'GET', `/v1/webhooks/${created.id}`)).webhook;
-    expect(shown).toMatchObject({ id: created.id, url: 'https://example.com/hooks', enabled: true, eventTypes: ['asset.created', 'asset.deleted'] });
+    expect(shown).toMatchObject({
+      id: created.id,
+      url: 'https://example.com/hooks',
+      enabled: true,
+      eventTypes: ['asset.created', 'asset.deleted'],
+    });
     expect(shown.secret).toBeUndefined();
     const updated = json(await call(s, 'PATCH', `/v1/webhooks/${created.id}`, { enabled: false, eventTypes: ['asset.updated'] })).webhook;
     expect(updated).toMatchObject({ enabled: false, eventTypes: ['asset.updated'] });
@@ -150,7 +161,11 @@ describe.each(DATABASES)('webhooks on $name', (target) => {
     const types = rest.map((r) => r.json.type).sort();
     expect(types).toEqual([...CHANGE_TYPES, 'asset.created'].sort());
     const byType = (type: string) => rest.filter((r) => r.json.type === type).map((r) => r.json.data);
-    expect(byType('asset.created').map((d) => d.asset?.id).sort()).toEqual([first.id, imported.asset?.id].sort());
+    expect(
+      byType('asset.created')
+        .map((d) => d.asset?.id)
+        .sort(),
+    ).toEqual([first.id, imported.asset?.id].sort());
     expect(byType('asset.updated')[0]?.asset).toMatchObject({ id: first.id, metadata: { name: 'renamed' } });
     expect(byType('asset.deleted')[0]?.asset?.id).toBe(first.id);
     expect(byType('collection.updated')[0]?.collection).toMatchObject({ id: collection.id, assetCount: 1 });
@@ -198,17 +213,25 @@ describe.each(DATABASES)('webhooks on $name', (target) => {
     const webhook = await createWebhook(s, failing.url, ['asset.created']);
     await uploadImage(s, await uniquePng(5));
     await failing.arrived(1);
-    const [delivery] = await waitFor('the first attempt recorded', async () => {
-      const listed = await deliveries(s, webhook.id);
-      return listed[0]?.attempts === 1 ? listed : undefined;
-    }, 20_000);
+    const [delivery] = await waitFor(
+      'the first attempt recorded',
+      async () => {
+        const listed = await deliveries(s, webhook.id);
+        return listed[0]?.attempts === 1 ? listed : undefined;
+      },
+      20_000,
+    );
     expect((await call(s, 'DELETE', `/v1/webhooks/${webhook.id}`)).statusCode).toBe(200);
     await uploadImage(s, await uniquePng(6));
     // The retry's job ran (and found nothing to send); no event after the delete made a delivery.
-    await waitFor('the retry job to end', async () => {
-      const job = await s.container.db.kysely.selectFrom('jobs').select('status').where('id', '=', `${delivery.id}.2`).executeTakeFirst();
-      return job?.status === 'done' ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'the retry job to end',
+      async () => {
+        const job = await s.container.db.kysely.selectFrom('jobs').select('status').where('id', '=', `${delivery.id}.2`).executeTakeFirst();
+        return job?.status === 'done' ? true : undefined;
+      },
+      20_000,
+    );
     await jobsSettled(s, 20_000);
     expect(failing.received).toHaveLength(1);
     const rows = await s.container.db.kysely.selectFrom('webhook_deliveries').selectAll().execute();
@@ -229,10 +252,14 @@ describe.each(DATABASES)('webhooks on $name', (target) => {
     const watcher = await createWebhook(s, 'https://example.com/never-called', ['endpoint.disabled']);
     await call(s, 'PATCH', `/v1/webhooks/${watcher.id}`, { enabled: false });
     await uploadImage(s, await uniquePng(7));
-    const disabled = await waitFor('the endpoint disabled', async () => {
-      const shown = json(await call(s, 'GET', `/v1/webhooks/${webhook.id}`)).webhook;
-      return shown.enabled ? undefined : shown;
-    }, 30_000);
+    const disabled = await waitFor(
+      'the endpoint disabled',
+      async () => {
+        const shown = json(await call(s, 'GET', `/v1/webhooks/${webhook.id}`)).webhook;
+        return shown.enabled ? undefined : shown;
+      },
+      30_000,
+    );
     expect(disabled).toMatchObject({ enabled: false, consecutiveFailures: 3 });
     expect(disabled.disabledReason).toMatch(/3 failed attempts/);
     expect(disabled.disabledAt).toEqual(expect.any(String));
@@ -249,4 +276,75 @@ describe.each(DATABASES)('webhooks on $name', (target) => {
     expect(enabled).toMatchObject({ enabled: true, consecutiveFailures: 0 });
     expect(enabled.disabledReason).toBeUndefined();
   });
+});
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'job-worker.ts');
+
+/** `assetd worker` as a real process on the environment's database (see helpers/job-worker.ts). */
+async function startWorker(env: TestEnvironment, extra: Record<string, string>): Promise<ChildProcess> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-worker-'));
+  const child = spawn(process.execPath, [WORKER], {
+    env: {
+      ...process.env,
+      ASSETD_DATA_DIR: dataDir,
+      ASSETD_DATABASE_URL: env.config.databaseUrl,
+      ASSETD_JOB_LEASE_SECONDS: '1',
+      ASSETD_LOG_LEVEL: 'warn',
+      TEST_IMPORTER: 'refuse',
+      ...(env.schema ? { TEST_SCHEMA: env.schema } : {}),
+      ...extra,
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return child;
+}
+
+describe.each(DATABASES)('webhook deliveries with worker processes on $name', (target) => {
+  it.skipIf(target.skipReason)(
+    'a worker SIGKILLed mid-delivery: another worker delivers the event, signed, as the same message',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const hooks = await receiver((index) => (index === 0 ? 'hang' : 200));
+      const settings = { ASSETD_WEBHOOK_ALLOWED_HOSTS: hooks.host, ...QUICK };
+      const env = await createTestEnvironment(target, settings);
+      cleanups.push(() => env.dispose());
+      const key = await env.container.keys.create({ team: 'hooks', project: 'hooks' });
+      const scope = { projectId: key.projectId, authorId: key.id };
+      const { endpoint, secret } = await env.container.webhooks.create(scope, { url: hooks.url, eventTypes: ['collection.updated'] });
+      const collection = await env.container.collections.create(scope, 'before');
+      await env.container.collections.update(scope, collection.id, { name: 'after' });
+
+      const first = await startWorker(env, settings);
+      await hooks.arrived(1);
+      first.kill('SIGKILL');
+      await startWorker(env, settings);
+      const [cut, delivered] = (await hooks.arrived(2)) as [Received, Received];
+      const [delivery] = await waitFor(
+        'the delivery recorded',
+        async () => {
+          const listed = await env.container.webhooks.deliveries(scope, endpoint.id);
+          return listed[0]?.status === 'succeeded' ? listed : undefined;
+        },
+        60_000,
+      );
+      expect(delivery).toMatchObject({ attempts: 1, statusCode: 200 });
+      expect(delivered.headers['webhook-id']).toBe(cut.headers['webhook-id']);
+      expect(verifiedBySpec(delivered, secret)).toBe(true);
+      expect(delivered.json).toMatchObject({ type: 'collection.updated', data: { collection: { id: collection.id, name: 'after' } } });
+      const job = await env.container.db.kysely
+        .selectFrom('jobs')
+        .selectAll()
+        .where('id', '=', `${delivery?.id}.1`)
+        .executeTakeFirstOrThrow();
+      expect(job).toMatchObject({ status: 'done', attempts: 2 });
+    },
+  );
 });

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { AssetsTable, Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
 import type { FileRef, FileStore, PendingFile, ReleasedFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
-import type { EventLog } from '../events/event-log.ts';
 import { nowIso } from '../lib/time.ts';
 import { PREVIEW_MIME, THUMBNAIL_MIME, WAVEFORM_MIME } from '../media/thumbnail.ts';
 import { type Description, describeFile } from '../pipeline/describe.ts';

@@ -90,10 +90,7 @@ export class EventLog {
 
   /** The newest id of the whole database (0 when none was ever recorded, or all were pruned and none since). */
   async latestId(): Promise<number> {
-    const row = await this.#db
-      .selectFrom('events')
-      .select(sql<number | null>`max(id)`.as('id'))
-      .executeTakeFirst();
+    const row = await this.#db.selectFrom('events').select(sql<number | null>`max(id)`.as('id')).executeTakeFirst();
     return Math.max(Number(row?.id ?? 0), await this.prunedThrough());
   }
 

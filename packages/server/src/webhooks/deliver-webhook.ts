@@ -92,7 +92,7 @@ export class WebhookDeliverer implements JobHandler {
       .where('d.id', '=', deliveryId)
       .executeTakeFirst();
     // The endpoint (and with it the delivery) was deleted, or this attempt was already made.
-    if (!found || found.delivery_status !== 'pending' || found.delivery_attempts !== attempt - 1) return this.#onOutcome('skipped');
+    if (found?.delivery_status !== 'pending' || found.delivery_attempts !== attempt - 1) return this.#onOutcome('skipped');
     const endpoint = toEndpoint(found);
     if (!endpoint.enabled) {
       await this.#abandon(deliveryId, attempt, 'Not sent: the endpoint was disabled');
@@ -164,42 +164,46 @@ export class WebhookDeliverer implements JobHandler {
   async #record(deliveryId: string, attempt: number, endpoint: WebhookEndpoint, result: Attempt): Promise<void> {
     const delays = this.#options.retryDelaysMs;
     const last = attempt > delays.length;
-    const outcome: WebhookAttemptOutcome = await this.#db.transaction().execute(async (trx) => {
-      if (result.ok) {
-        if (!(await this.#finish(deliveryId, attempt, result, 'succeeded', null, trx))) return 'skipped';
-        await trx
-          .updateTable('webhook_endpoints')
-          .set({ consecutive_failures: 0, failing_since: null })
-          .where('id', '=', endpoint.id)
-          .execute();
-        return 'succeeded';
-      }
-      // The endpoint's failure record first: a failure that disables it ends this delivery too.
-      const disabled = await this.#countFailure(trx, endpoint);
-      const retryAt = last || disabled ? null : new Date(Date.now() + (delays[attempt - 1] ?? 0));
-      if (!(await this.#finish(deliveryId, attempt, result, retryAt ? 'pending' : 'failed', retryAt, trx))) {
-        // Recorded already: undo this failure's count (the transaction's other writes with it).
-        throw ALREADY_RECORDED;
-      }
-      if (retryAt) {
-        await this.#jobs.enqueue(
-          trx,
-          DELIVER_WEBHOOK_JOB,
-          { deliveryId, attempt: attempt + 1 },
-          { id: attemptJobId(deliveryId, attempt + 1), projectId: `webhook:${endpoint.id}`, maxAttempts: 3, runAt: retryAt },
-        );
-      }
-      if (disabled) {
-        await this.#events.record(trx, endpoint.projectId, 'endpoint.disabled', disabled);
-        return 'disabled';
-      }
-      return last ? 'gave_up' : 'failed';
-    }).catch((error: unknown) => {
-      if (error === ALREADY_RECORDED) return 'skipped' as const;
-      throw error;
-    });
+    const outcome: WebhookAttemptOutcome = await this.#db
+      .transaction()
+      .execute(async (trx) => {
+        if (result.ok) {
+          if (!(await this.#finish(deliveryId, attempt, result, 'succeeded', null, trx))) return 'skipped';
+          await trx
+            .updateTable('webhook_endpoints')
+            .set({ consecutive_failures: 0, failing_since: null })
+            .where('id', '=', endpoint.id)
+            .execute();
+          return 'succeeded';
+        }
+        // The endpoint's failure record first: a failure that disables it ends this delivery too.
+        const disabled = await this.#countFailure(trx, endpoint);
+        const retryAt = last || disabled ? null : new Date(Date.now() + (delays[attempt - 1] ?? 0));
+        if (!(await this.#finish(deliveryId, attempt, result, retryAt ? 'pending' : 'failed', retryAt, trx))) {
+          // Recorded already: undo this failure's count (the transaction's other writes with it).
+          throw ALREADY_RECORDED;
+        }
+        if (retryAt) {
+          await this.#jobs.enqueue(
+            trx,
+            DELIVER_WEBHOOK_JOB,
+            { deliveryId, attempt: attempt + 1 },
+            { id: attemptJobId(deliveryId, attempt + 1), projectId: `webhook:${endpoint.id}`, maxAttempts: 3, runAt: retryAt },
+          );
+        }
+        if (disabled) {
+          await this.#events.record(trx, endpoint.projectId, 'endpoint.disabled', disabled);
+          return 'disabled';
+        }
+        return last ? 'gave_up' : 'failed';
+      })
+      .catch((error: unknown) => {
+        if (error === ALREADY_RECORDED) return 'skipped' as const;
+        throw error;
+      });
     this.#onOutcome(outcome);
-    if (outcome === 'disabled') this.#log.warn({ endpointId: endpoint.id, url: endpoint.url }, 'webhook endpoint disabled: it kept failing');
+    if (outcome === 'disabled')
+      this.#log.warn({ endpointId: endpoint.id, url: endpoint.url }, 'webhook endpoint disabled: it kept failing');
   }
 
   /** Records attempt `attempt` once (fenced by the attempt count); false when it was already recorded. */
@@ -245,7 +249,7 @@ export class WebhookDeliverer implements JobHandler {
       .where('id', '=', endpoint.id)
       .returningAll()
       .executeTakeFirst();
-    if (!row || !row.enabled || row.consecutive_failures < this.#options.disableAfterFailures) return undefined;
+    if (!row?.enabled || row.consecutive_failures < this.#options.disableAfterFailures) return undefined;
     const failingMs = Date.now() - Date.parse(row.failing_since ?? now);
     if (failingMs < this.#options.disableAfterMs) return undefined;
     const reason = `Disabled after ${row.consecutive_failures} failed attempts in a row since ${row.failing_since}: fix the receiver, then enable the endpoint again (PATCH enabled=true)`;

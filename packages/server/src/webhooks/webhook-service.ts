@@ -7,14 +7,7 @@ import { EVENT_TYPES, type EventType, isEventType, type RecordedEvent } from '..
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
-import {
-  DELIVER_WEBHOOK_JOB,
-  newWebhookSecret,
-  toDelivery,
-  toEndpoint,
-  type WebhookDelivery,
-  type WebhookEndpoint,
-} from './webhook.ts';
+import { DELIVER_WEBHOOK_JOB, newWebhookSecret, toDelivery, toEndpoint, type WebhookDelivery, type WebhookEndpoint } from './webhook.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 
 /** Endpoints one project may have: each event is one delivery job per endpoint. */
@@ -241,7 +234,12 @@ export class WebhookService {
     };
     await trx.insertInto('webhook_deliveries').values(row).execute();
     // Fair claims by endpoint: one slow receiver's backlog never holds every delivery slot.
-    await this.#jobs.enqueue(trx, DELIVER_WEBHOOK_JOB, { deliveryId: id, attempt: 1 }, { id: attemptJobId(id, 1), projectId: `webhook:${endpointId}`, maxAttempts: 3 });
+    await this.#jobs.enqueue(
+      trx,
+      DELIVER_WEBHOOK_JOB,
+      { deliveryId: id, attempt: 1 },
+      { id: attemptJobId(id, 1), projectId: `webhook:${endpointId}`, maxAttempts: 3 },
+    );
     return toDelivery(row);
   }
 }

@@ -30,7 +30,8 @@ export function checkWebhookUrl(input: string, allowedHosts: readonly string[]):
     throw refuse(`Webhooks are sent over http or https, not ${url.protocol.slice(0, -1)}: give an http(s) URL`);
   }
   if (url.username || url.password) throw refuse('The webhook URL must not contain a user name or password');
-  const allowed = allowedHosts.includes(url.host) || allowedHosts.includes(`${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`);
+  const allowed =
+    allowedHosts.includes(url.host) || allowedHosts.includes(`${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`);
   const refusal = (range: string) =>
     refuse(
       `The webhook URL's host ${url.hostname} is ${article(range)} ${range} address: webhooks are only sent to public internet addresses (an operator can allow a host with ASSETD_WEBHOOK_ALLOWED_HOSTS)`,

@@ -14,9 +14,7 @@ import { ErrorResponse, ProjectQuery } from './schemas.ts';
 
 export const EventsQuery = Type.Object({
   ...ProjectQuery.properties,
-  types: Type.Optional(
-    Type.String({ maxLength: 1000, description: `Only these event types, comma-separated: ${EVENT_TYPES.join(', ')}` }),
-  ),
+  types: Type.Optional(Type.String({ maxLength: 1000, description: `Only these event types, comma-separated: ${EVENT_TYPES.join(', ')}` })),
   lastEventId: Type.Optional(
     Type.String({ maxLength: 20, description: 'Resume after this event id, for clients that cannot send the Last-Event-ID header' }),
   ),
@@ -35,7 +33,8 @@ function parseTypes(value: string | undefined): EventType[] | undefined {
 
 function parseEventId(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  if (!/^\d{1,15}$/.test(value.trim())) throw invalid(`"${value.slice(0, 40)}" is not an event id: pass back the id of the last event received`);
+  if (!/^\d{1,15}$/.test(value.trim()))
+    throw invalid(`"${value.slice(0, 40)}" is not an event id: pass back the id of the last event received`);
   return Number(value.trim());
 }
 
@@ -50,8 +49,14 @@ const frame = (id: string, type: string, data: unknown) => `id: ${id}\nevent: ${
  * stream; the stream ends when the client goes or the server closes.
  */
 export function registerEventRoutes(app: FastifyInstance, c: Container): void {
+  // On close, streams end and their connections go before the server waits for idle ones: an
+  // SSE connection left open (keep-alive) would hold the close up until its idle timeout.
   const closing = new AbortController();
-  app.addHook('preClose', async () => closing.abort());
+  const open = new Set<Promise<void>>();
+  app.addHook('preClose', async () => {
+    closing.abort();
+    await Promise.all(open);
+  });
   const { heartbeatSeconds, retentionHours } = c.config.events;
   // Quiet streams wake at least once a heartbeat, to send it.
   const pollMs = Math.min(c.config.events.pollMs, heartbeatSeconds * 1000);
@@ -61,7 +66,7 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
     {
       config: { auth: 'key' },
       schema: {
-        summary: '*Beyond the spec*: the project\'s events as a live Server-Sent Events stream (id, event type, JSON data)',
+        summary: "*Beyond the spec*: the project's events as a live Server-Sent Events stream (id, event type, JSON data)",
         description: `Resume with the Last-Event-ID header (or lastEventId). Events are kept ${retentionHours} h by default (ASSETD_EVENT_RETENTION_HOURS); resuming from before that answers 410 EVENTS_MISSED: read the current state again and reconnect without an id.`,
         tags: ['events'],
         querystring: EventsQuery,
@@ -88,6 +93,9 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
       const signal = AbortSignal.any([ended.signal, closing.signal]);
       request.raw.once('close', () => ended.abort());
       stream.once('close', () => ended.abort());
+      const gone = new Promise<void>((resolve) => reply.raw.once('close', resolve));
+      open.add(gone);
+      void gone.then(() => open.delete(gone));
       const write = async (text: string) => {
         if (!stream.write(text)) await Promise.race([once(stream, 'drain'), once(signal, 'abort')]);
       };
@@ -106,6 +114,8 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
         } catch (error) {
           if (!signal.aborted) request.log.warn({ err: error }, 'event stream ended by an error; the client reconnects with Last-Event-ID');
         } finally {
+          // The server is closing: the connection goes with the stream (the client reconnects elsewhere).
+          if (closing.signal.aborted) reply.raw.once('finish', () => request.raw.socket.destroy());
           stream.end();
         }
       })();

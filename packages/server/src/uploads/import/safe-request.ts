@@ -113,7 +113,10 @@ export async function safeRequest(input: string, options: SafeRequestOptions): P
       if (REDIRECT_STATUSES.has(status)) {
         transfer.dropResponse();
         if (maxRedirects === 0) {
-          throw importFailed(`${url.host} answered with a redirect (HTTP ${status}), which is not followed`, false, { status, host: url.host });
+          throw importFailed(`${url.host} answered with a redirect (HTTP ${status}), which is not followed`, false, {
+            status,
+            host: url.host,
+          });
         }
         if (redirects >= maxRedirects) {
           throw importFailed(`Too many redirects: gave up after ${maxRedirects}, last at ${url.host}`, false, { maxRedirects });
