@@ -50,6 +50,9 @@ export class Events {
     let failures = 0;
     const maxReconnects = options.maxReconnects ?? 10;
     while (!options.signal?.aborted) {
+      // Aborted when this connection is done with, which closes its socket for sure.
+      const connection = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, connection.signal]) : connection.signal;
       let response: Response;
       try {
         response = await this.#http.open(
@@ -58,7 +61,7 @@ export class Events {
             path: '/v1/events',
             query: { types: options.types?.join(',') },
             headers: lastEventId ? { 'last-event-id': lastEventId } : {},
-            ...(options.signal ? { signal: options.signal } : {}),
+            signal,
           },
           'text/event-stream',
         );
@@ -98,6 +101,7 @@ export class Events {
         // The connection dropped: reconnect below.
       } finally {
         // Also when the caller stops iterating: the connection goes with it.
+        connection.abort();
         await reader.cancel().catch(() => {});
       }
       if (!(await this.#pause(retryMs, options.signal))) return;

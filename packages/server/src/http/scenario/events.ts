@@ -114,9 +114,10 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
         } catch (error) {
           if (!signal.aborted) request.log.warn({ err: error }, 'event stream ended by an error; the client reconnects with Last-Event-ID');
         } finally {
-          // The server is closing: the connection goes with the stream (the client reconnects elsewhere).
-          if (closing.signal.aborted) reply.raw.once('finish', () => request.raw.socket.destroy());
           stream.end();
+          // The server is closing: the connection goes now, whatever the client still had to read
+          // (it reconnects elsewhere with the id of the last event it received whole).
+          if (closing.signal.aborted) request.raw.socket?.destroy();
         }
       })();
       return reply
