@@ -1,10 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../src/events/event-types.ts';
 import { uploadImage } from './helpers/assets.ts';
 import { announceSkips, createTestEnvironment, DATABASES, type TestEnvironment } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
@@ -12,18 +8,12 @@ import { uniquePng } from './helpers/images.ts';
 import { waitFor } from './helpers/processes.ts';
 import { createUpload, jobsSettled, uploadMultipart } from './helpers/uploads.ts';
 import { type Answer, type Received, startReceiver, verifiedBySpec, type WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { startWorkerProcess } from './helpers/worker-process.ts';
 
 announceSkips();
 
-const CHANGE_TYPES = [
-  'upload.imported',
-  'upload.failed',
-  'upload.canceled',
-  'asset.created',
-  'asset.updated',
-  'asset.deleted',
-  'collection.updated',
-];
+/** The types a change records (endpoint.disabled is the system's own). */
+const CHANGE_TYPES = EVENT_TYPES.filter((type) => type !== 'endpoint.disabled');
 
 /** Retries at once (50 ms), so a test sees a whole schedule quickly. */
 const QUICK = { ASSETD_WEBHOOK_RETRY_SCHEDULE: '0.05,0.05,0.05,0.05,0.05' };
@@ -278,31 +268,10 @@ describe.each(DATABASES)('webhooks on $name', (target) => {
   });
 });
 
-const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'job-worker.ts');
-
-/** `assetd worker` as a real process on the environment's database (see helpers/job-worker.ts). */
-async function startWorker(env: TestEnvironment, extra: Record<string, string>): Promise<ChildProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-worker-'));
-  const child = spawn(process.execPath, [WORKER], {
-    env: {
-      ...process.env,
-      ASSETD_DATA_DIR: dataDir,
-      ASSETD_DATABASE_URL: env.config.databaseUrl,
-      ASSETD_JOB_LEASE_SECONDS: '1',
-      ASSETD_LOG_LEVEL: 'warn',
-      TEST_IMPORTER: 'refuse',
-      ...(env.schema ? { TEST_SCHEMA: env.schema } : {}),
-      ...extra,
-    },
-    stdio: 'ignore',
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  return child;
+async function startWorker(env: TestEnvironment, extra: Record<string, string>) {
+  const worker = await startWorkerProcess(env, 'refuse', extra);
+  cleanups.push(() => worker.dispose());
+  return worker.child;
 }
 
 describe.each(DATABASES)('webhook deliveries with worker processes on $name', (target) => {
