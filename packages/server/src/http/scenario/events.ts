@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
@@ -19,6 +20,9 @@ export const EventsQuery = Type.Object({
     Type.String({ maxLength: 20, description: 'Resume after this event id, for clients that cannot send the Last-Event-ID header' }),
   ),
 });
+
+/** The longest a close waits for the streams to end. */
+const CLOSE_WAIT_MS = 2000;
 
 /** How long an EventSource waits before reconnecting after the connection drops. */
 const RECONNECT_MS = 3000;
@@ -55,7 +59,8 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
   const open = new Set<Promise<void>>();
   app.addHook('preClose', async () => {
     closing.abort();
-    await Promise.all(open);
+    // Bounded: an answer a client stopped reading never finishes (serve's grace period cuts its socket).
+    await Promise.race([Promise.all(open), sleep(CLOSE_WAIT_MS, undefined, { ref: false })]);
   });
   const { heartbeatSeconds, retentionHours } = c.config.events;
   // Quiet streams wake at least once a heartbeat, to send it.
@@ -93,7 +98,11 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
       const signal = AbortSignal.any([ended.signal, closing.signal]);
       request.raw.once('close', () => ended.abort());
       stream.once('close', () => ended.abort());
-      const gone = new Promise<void>((resolve) => reply.raw.once('close', resolve));
+      // Done once the answer is sent whole (finish) or its connection went (close).
+      const gone = new Promise<void>((resolve) => {
+        reply.raw.once('finish', resolve);
+        reply.raw.once('close', resolve);
+      });
       open.add(gone);
       void gone.then(() => open.delete(gone));
       const write = async (text: string) => {
@@ -114,10 +123,12 @@ export function registerEventRoutes(app: FastifyInstance, c: Container): void {
         } catch (error) {
           if (!signal.aborted) request.log.warn({ err: error }, 'event stream ended by an error; the client reconnects with Last-Event-ID');
         } finally {
+          // The server is closing: once the answer is sent, the connection is ended too, not left
+          // for the client to keep alive (it reconnects elsewhere with the last id it received).
+          // Injected requests (tests) have no socket to end.
+          const socket = request.raw.socket as { end?: () => void } | undefined;
+          if (closing.signal.aborted) reply.raw.once('finish', () => socket?.end?.());
           stream.end();
-          // The server is closing: the connection goes now, whatever the client still had to read
-          // (it reconnects elsewhere with the id of the last event it received whole).
-          if (closing.signal.aborted) request.raw.socket?.destroy();
         }
       })();
       return reply
