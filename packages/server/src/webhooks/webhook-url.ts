@@ -6,7 +6,8 @@ const MAX_URL_LENGTH = 2048;
 
 const refuse = (message: string, details?: Record<string, unknown>) => new AppError('WEBHOOK_URL_INVALID', message, details);
 
-const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+// "a unique-local", but "an unspecified".
+const article = (word: string) => (/^(?!uni)[aeiou]/.test(word) ? 'an' : 'a');
 
 /** Names that always mean this machine, refused like 127.0.0.1 without asking DNS. */
 const LOCAL_NAME = /^(localhost|localhost\.localdomain)$|\.localhost$/i;
