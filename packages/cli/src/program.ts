@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { registerAssetsCommands } from './commands/assets.ts';
 import { registerCollectionsCommands } from './commands/collections.ts';
+import { registerEventsCommand } from './commands/events.ts';
 import { registerFsckCommand } from './commands/fsck.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
@@ -10,6 +11,7 @@ import { registerProjectsCommands } from './commands/projects.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerUploadCommand } from './commands/upload.ts';
 import { registerUploadsCommands } from './commands/uploads.ts';
+import { registerWebhooksCommands } from './commands/webhooks.ts';
 import { describeError, EXIT_CODES_HELP, ExitError, exitCodeFor } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { printable } from './printable.ts';
@@ -38,6 +40,8 @@ export function buildProgram(io: CliIo): Command {
   registerJobsCommands(program, io);
   registerCollectionsCommands(program, io);
   registerProjectsCommands(program, io);
+  registerWebhooksCommands(program, io);
+  registerEventsCommand(program, io);
   return program;
 }
 

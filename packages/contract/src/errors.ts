@@ -58,6 +58,12 @@ export const ERROR_STATUS = {
   IMPORT_FAILED: 502,
   IMPORT_TIMEOUT: 504,
   IMPORT_CANCELED: 409,
+  /** A stream resumed from an event id older than the retention window: events were missed. */
+  EVENTS_MISSED: 410,
+  WEBHOOK_NOT_FOUND: 404,
+  DELIVERY_NOT_FOUND: 404,
+  /** A webhook URL that may not be called: not http(s), malformed, or a private address not allowed. */
+  WEBHOOK_URL_INVALID: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

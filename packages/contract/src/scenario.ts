@@ -40,6 +40,24 @@ export type VisibleUploadStatus = (typeof VISIBLE_UPLOAD_STATUSES)[number];
 export const JOB_STATUSES = ['queued', 'in-progress', 'success', 'failure', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/**
+ * The events a project's changes record, streamed at `GET /v1/events` and sent to webhooks.
+ * `endpoint.disabled` is the system's own: a webhook endpoint that kept failing was turned off.
+ */
+export const EVENT_TYPES = [
+  'upload.imported',
+  'upload.failed',
+  'upload.canceled',
+  'asset.created',
+  'asset.updated',
+  'asset.deleted',
+  'collection.updated',
+  'endpoint.disabled',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 /** The longest a GET may be held open: below common proxy idle timeouts (60 s). */
 export const MAX_WAIT_SECONDS = 30;
 
@@ -385,3 +403,102 @@ export type ReceivedPart = Static<typeof WireReceivedPart>;
 export type Job = Static<typeof WireJob>;
 /** The server's error body. */
 export type ErrorBody = Static<typeof ErrorResponse>;
+
+export const WebhookParams = Type.Object({ webhookId: Id });
+export const DeliveryParams = Type.Object({ webhookId: Id, deliveryId: Id });
+
+// Checked by the service, whose refusal names the types there are.
+const EventTypes = Type.Array(Type.String({ maxLength: 100 }), {
+  minItems: 1,
+  maxItems: EVENT_TYPES.length,
+  description: `The event types sent to this endpoint: ${EVENT_TYPES.join(', ')}`,
+});
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'An http(s) URL on a public address' }),
+    eventTypes: EventTypes,
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    enabled: Type.Optional(Type.Boolean({ description: 'true unless given' })),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateWebhookBody = Type.Object(
+  {
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    eventTypes: Type.Optional(EventTypes),
+    description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+    enabled: Type.Optional(Type.Boolean({ description: 'true also clears a disabled endpoint’s failure record' })),
+  },
+  { additionalProperties: false },
+);
+
+export const WireWebhook = Type.Object(
+  {
+    id: Type.String(),
+    url: Type.String(),
+    description: Type.Optional(Type.String()),
+    eventTypes: Type.Array(Type.String()),
+    enabled: Type.Boolean(),
+    consecutiveFailures: Type.Integer(),
+    disabledAt: Type.Optional(Type.String({ description: 'When the system disabled the endpoint because it kept failing' })),
+    disabledReason: Type.Optional(Type.String()),
+    ownerId: Type.String(),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    secret: Type.Optional(Type.String({ description: 'whsec_…: only in the answers to creation and rotate-secret' })),
+  },
+  { additionalProperties: false },
+);
+
+export const WireDelivery = Type.Object(
+  {
+    id: Type.String(),
+    webhookId: Type.String(),
+    eventId: Type.String(),
+    eventType: Type.String(),
+    status: StringEnum(DELIVERY_STATUSES),
+    attempts: Type.Integer(),
+    statusCode: Type.Optional(Type.Integer({ description: "The last attempt's HTTP status, when the receiver answered" })),
+    error: Type.Optional(Type.String()),
+    nextAttemptAt: Type.Optional(Type.String()),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const EventsQuery = Type.Object({
+  ...ProjectQuery.properties,
+  types: Type.Optional(Type.String({ maxLength: 1000, description: `Only these event types, comma-separated: ${EVENT_TYPES.join(', ')}` })),
+  lastEventId: Type.Optional(
+    Type.String({ maxLength: 20, description: 'Resume after this event id, for clients that cannot send the Last-Event-ID header' }),
+  ),
+});
+
+/**
+ * An event as the live stream and webhooks send it: its id (a decimal string: it grows with
+ * each event), type, time, project, and in `data` the object as it was when the change committed.
+ */
+export const WireEvent = Open({
+  id: Type.String(),
+  type: StringEnum(EVENT_TYPES),
+  timestamp: Type.String(),
+  projectId: Type.String(),
+  data: Open({
+    upload: Type.Optional(WireUpload),
+    asset: Type.Optional(WireAsset),
+    collection: Type.Optional(WireCollection),
+    webhook: Type.Optional(WireWebhook),
+  }),
+});
+
+/** A webhook endpoint, as `GET /v1/webhooks/{id}` answers it; `secret` only from create and rotate-secret. */
+export type Webhook = Static<typeof WireWebhook>;
+/** One event sent (or being sent) to one endpoint, with its attempts and the last status code or error. */
+export type WebhookDelivery = Static<typeof WireDelivery>;
+export type WebhookCreateParams = Static<typeof CreateWebhookBody>;
+export type WebhookUpdateParams = Static<typeof UpdateWebhookBody>;
+/** An event of the live stream or a webhook's body. */
+export type AssetdEvent = Static<typeof WireEvent>;

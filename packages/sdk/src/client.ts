@@ -2,9 +2,11 @@ import { type ClientOptions, type ResolvedOptions, resolveOptions } from './core
 import { Transport } from './core/transport.ts';
 import { Assets } from './resources/assets.ts';
 import { Collections } from './resources/collections.ts';
+import { Events } from './resources/events.ts';
 import { Jobs } from './resources/jobs.ts';
 import { Projects } from './resources/projects.ts';
 import { Uploads } from './resources/uploads.ts';
+import { Webhooks } from './resources/webhooks.ts';
 import type { Asset } from './types.ts';
 import type { UploadSource } from './upload/source.ts';
 import { type UploadOptions, uploadSource } from './upload/upload.ts';
@@ -25,6 +27,9 @@ export class AssetdClient {
   readonly collections: Collections;
   readonly jobs: Jobs;
   readonly projects: Projects;
+  readonly webhooks: Webhooks;
+  /** The project's events as they happen (`client.events.stream()`). */
+  readonly events: Events;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions = {}) {
@@ -34,6 +39,8 @@ export class AssetdClient {
     this.collections = new Collections(this.#transport);
     this.jobs = new Jobs(this.#transport);
     this.projects = new Projects(this.#transport);
+    this.webhooks = new Webhooks(this.#transport);
+    this.events = new Events(this.#transport);
   }
 
   /** The settings in force, after the environment filled in what the options left out. */

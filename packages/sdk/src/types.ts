@@ -35,6 +35,10 @@ export type {
   Upload,
   UploadKind,
   UploadPartLink,
+  Webhook,
+  WebhookCreateParams,
+  WebhookDelivery,
+  WebhookUpdateParams,
 } from '@assetd/contract/scenario';
 
 export type UploadStatus = Upload['status'];

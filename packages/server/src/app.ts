@@ -19,9 +19,11 @@ import { setUpRateLimits } from './http/plugins/rate-limits.ts';
 import { registerSlowClientGuard } from './http/plugins/slow-clients.ts';
 import { registerAssetRoutes } from './http/scenario/assets.ts';
 import { registerCollectionRoutes } from './http/scenario/collections.ts';
+import { registerEventRoutes } from './http/scenario/events.ts';
 import { registerJobRoutes } from './http/scenario/jobs.ts';
 import { registerProjectRoutes } from './http/scenario/projects.ts';
 import { registerUploadRoutes } from './http/scenario/uploads.ts';
+import { registerWebhookRoutes } from './http/scenario/webhooks.ts';
 import { registerToken360 } from './http/token360/plugin.ts';
 import { loadWebApp } from './http/web-app.ts';
 
@@ -78,8 +80,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   // to send the credentials headers and to read the ETag of a part and the request id.
   await app.register(cors, {
     origin: c.config.corsOrigins === '*' ? '*' : [...c.config.corsOrigins],
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'idempotency-key'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'idempotency-key', 'last-event-id'],
     exposedHeaders: ['etag', 'x-request-id', 'retry-after', 'content-range', 'content-length', 'idempotent-replayed'],
     maxAge: 600,
   });
@@ -129,6 +131,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   registerUploadRoutes(app, c);
   registerJobRoutes(app, c);
   registerProjectRoutes(app, c);
+  registerWebhookRoutes(app, c);
+  registerEventRoutes(app, c);
   await registerPartRoutes(app, c);
   if (c.config.token360Prefix) await registerToken360(app, c, c.config.token360Prefix);
   await registerDocs(app);

@@ -256,3 +256,36 @@ describe('loadConfig for connections (slow clients) and shutdown', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('loadConfig for events and webhooks', () => {
+  it('defaults to a 72 h retention and the Standard Webhooks retry schedule', () => {
+    const config = loadConfig({});
+    expect(config.events).toEqual({ retentionHours: 72, pollMs: 2000, heartbeatSeconds: 15 });
+    expect(config.webhooks).toEqual({
+      allowedHosts: [],
+      timeoutSeconds: 15,
+      retryDelaysMs: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      disableAfterFailures: 10,
+      disableAfterHours: 24,
+      concurrency: 4,
+    });
+  });
+
+  it('reads fractions of seconds in the schedule and host lists in lower case', () => {
+    const config = loadConfig({
+      ASSETD_WEBHOOK_RETRY_SCHEDULE: '0.05, 1,2',
+      ASSETD_WEBHOOK_ALLOWED_HOSTS: 'Hooks.Internal:8080, 127.0.0.1',
+    });
+    expect(config.webhooks.retryDelaysMs).toEqual([50, 1000, 2000]);
+    expect(config.webhooks.allowedHosts).toEqual(['hooks.internal:8080', '127.0.0.1']);
+  });
+
+  it.each([
+    [{ ASSETD_WEBHOOK_RETRY_SCHEDULE: '5,soon' }, /ASSETD_WEBHOOK_RETRY_SCHEDULE must be up to 48 comma-separated waits/],
+    [{ ASSETD_WEBHOOK_RETRY_SCHEDULE: '-1' }, /ASSETD_WEBHOOK_RETRY_SCHEDULE/],
+    [{ ASSETD_EVENT_RETENTION_HOURS: '0' }, /ASSETD_EVENT_RETENTION_HOURS must be an integer between 1/],
+    [{ ASSETD_WEBHOOK_TIMEOUT_SECONDS: '0' }, /ASSETD_WEBHOOK_TIMEOUT_SECONDS/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

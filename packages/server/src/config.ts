@@ -175,6 +175,29 @@ export interface Config {
     /** For tests only: every job waits this long before it runs, so a test can act mid-job. */
     readonly testDelayMs: number;
   };
+  /** The event log (events/) and its live stream, GET /v1/events. */
+  readonly events: {
+    /** Events older than this are pruned; a stream cannot resume from before it. */
+    readonly retentionHours: number;
+    /** The longest a stream waits before reading the table again when nothing woke it. */
+    readonly pollMs: number;
+    /** A comment line this often on a quiet stream, so proxies keep the connection. */
+    readonly heartbeatSeconds: number;
+  };
+  readonly webhooks: {
+    /** host or host:port entries webhooks may be sent to although they are private addresses. */
+    readonly allowedHosts: readonly string[];
+    /** The deadline of one delivery attempt. */
+    readonly timeoutSeconds: number;
+    /** The waits before each retry of a failed delivery, in milliseconds. */
+    readonly retryDelaysMs: readonly number[];
+    /** An endpoint is disabled after this many failed attempts in a row… */
+    readonly disableAfterFailures: number;
+    /** …when they span at least this many hours. */
+    readonly disableAfterHours: number;
+    /** Delivery attempts one process makes at once, in slots of their own. */
+    readonly concurrency: number;
+  };
 }
 
 /** A limit of `max` events per `windowSeconds`; a max of 0 turns it off. */
@@ -184,6 +207,9 @@ export interface RateLimit {
 }
 
 export class ConfigError extends Error {}
+
+/** The Standard Webhooks (Svix) schedule after the first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about 27.5 h in all). */
+const WEBHOOK_RETRY_SCHEDULE = '5,300,1800,7200,18000,36000,36000';
 
 type Env = Record<string, string | undefined>;
 
@@ -195,6 +221,25 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function hostList(env: Env, name: string): readonly string[] {
+  return Object.freeze(
+    (text(env, name) ?? '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** Comma-separated seconds (fractions allowed), as milliseconds. */
+function delays(env: Env, name: string, fallback: string): readonly number[] {
+  const raw = text(env, name) ?? fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.length > 48 || values.some((value) => !Number.isFinite(value) || value < 0 || value > 7 * 24 * 3600)) {
+    throw new ConfigError(`${name} must be up to 48 comma-separated waits in seconds (0 to 604800), such as ${fallback}; got "${raw}"`);
+  }
+  return Object.freeze(values.map((value) => Math.round(value * 1000)));
 }
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
@@ -418,12 +463,7 @@ export function loadConfig(env: Env = process.env): Config {
       reserveBytes: integer(env, 'ASSETD_DISK_RESERVE_BYTES', 16 * 1024 ** 2, 0, 1024 ** 3),
       minFreeBytes: integer(env, 'ASSETD_MIN_FREE_BYTES', 64 * 1024 ** 2, 0, Number.MAX_SAFE_INTEGER),
     }),
-    allowedHosts: Object.freeze(
-      (text(env, 'ASSETD_ALLOWED_HOSTS') ?? '')
-        .split(',')
-        .map((host) => host.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+    allowedHosts: hostList(env, 'ASSETD_ALLOWED_HOSTS'),
     parts: Object.freeze({
       port: text(env, 'ASSETD_PARTS_PORT') === undefined ? undefined : integer(env, 'ASSETD_PARTS_PORT', 0, 1, 65535),
       url: text(env, 'ASSETD_PARTS_URL') === undefined ? undefined : baseUrl(env, 'ASSETD_PARTS_URL', ''),
@@ -448,12 +488,7 @@ export function loadConfig(env: Env = process.env): Config {
         bytesPerSecond: integer(env, 'ASSETD_IMPORT_MIN_BYTES_PER_SECOND', 32 * 1024, 0, 1024 ** 3),
         windowSeconds: integer(env, 'ASSETD_IMPORT_MIN_RATE_WINDOW_SECONDS', 60, 1, 3600),
       }),
-      allowedHosts: Object.freeze(
-        (text(env, 'ASSETD_IMPORT_ALLOWED_HOSTS') ?? '')
-          .split(',')
-          .map((host) => host.trim().toLowerCase())
-          .filter(Boolean),
-      ),
+      allowedHosts: hostList(env, 'ASSETD_IMPORT_ALLOWED_HOSTS'),
       huggingFaceUrl: baseUrl(env, 'ASSETD_HUGGINGFACE_URL', 'https://huggingface.co'),
       huggingFaceToken: text(env, 'ASSETD_HUGGINGFACE_TOKEN'),
       civitaiUrl: baseUrl(env, 'ASSETD_CIVITAI_URL', 'https://civitai.com'),
@@ -471,6 +506,19 @@ export function loadConfig(env: Env = process.env): Config {
       downloadConcurrency: integer(env, 'ASSETD_DOWNLOAD_CONCURRENCY', 2, 1, 64),
       leaseSeconds: integer(env, 'ASSETD_JOB_LEASE_SECONDS', 30, 1, 3600),
       testDelayMs: integer(env, 'ASSETD_TEST_JOB_DELAY_MS', 0, 0, 600_000),
+    }),
+    events: Object.freeze({
+      retentionHours: integer(env, 'ASSETD_EVENT_RETENTION_HOURS', 72, 1, 90 * 24),
+      pollMs: integer(env, 'ASSETD_EVENTS_POLL_MS', 2000, 20, 60_000),
+      heartbeatSeconds: integer(env, 'ASSETD_EVENTS_HEARTBEAT_SECONDS', 15, 1, 300),
+    }),
+    webhooks: Object.freeze({
+      allowedHosts: hostList(env, 'ASSETD_WEBHOOK_ALLOWED_HOSTS'),
+      timeoutSeconds: integer(env, 'ASSETD_WEBHOOK_TIMEOUT_SECONDS', 15, 1, 300),
+      retryDelaysMs: delays(env, 'ASSETD_WEBHOOK_RETRY_SCHEDULE', WEBHOOK_RETRY_SCHEDULE),
+      disableAfterFailures: integer(env, 'ASSETD_WEBHOOK_DISABLE_AFTER_FAILURES', 10, 1, 1_000_000),
+      disableAfterHours: integer(env, 'ASSETD_WEBHOOK_DISABLE_AFTER_HOURS', 24, 0, 90 * 24),
+      concurrency: integer(env, 'ASSETD_WEBHOOK_CONCURRENCY', 4, 1, 64),
     }),
   });
 }

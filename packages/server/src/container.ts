@@ -8,10 +8,15 @@ import { UrlSigner } from './auth/url-signer.ts';
 import { CollectionService } from './collections/collection-service.ts';
 import type { Config } from './config.ts';
 import { type Db, migrate, type OpenOptions, openDatabase } from './db/database.ts';
+import { EventLog } from './events/event-log.ts';
+import { type EventWakeup, pollingWakeup, postgresWakeup } from './events/event-wakeup.ts';
 import { Collector } from './files/collector.ts';
 import { DiskRoom } from './files/disk-room.ts';
 import { FileStore } from './files/file-store.ts';
 import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.ts';
+import { fileLinker } from './http/file-links.ts';
+import { serverOrigin } from './http/request-origin.ts';
+import { toWireEvent } from './http/scenario/event-wire.ts';
 import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
@@ -26,6 +31,9 @@ import type { StorageBackend } from './storage/storage.ts';
 import { createImporter, type Importer } from './uploads/importer.ts';
 import { DOWNLOAD_UPLOAD_JOB, PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
 import { UploadService } from './uploads/upload-service.ts';
+import { type EventRenderer, WebhookDeliverer } from './webhooks/deliver-webhook.ts';
+import { DELIVER_WEBHOOK_JOB } from './webhooks/webhook.ts';
+import { WebhookService } from './webhooks/webhook-service.ts';
 
 /** Everything a process needs, built once from the config and passed down; no module reads globals. */
 export interface Container {
@@ -50,6 +58,11 @@ export interface Container {
   readonly collections: CollectionService;
   readonly uploads: UploadService;
   readonly jobs: JobQueue;
+  /** The event outbox (events/event-log.ts): every change's event, for the live stream and webhooks. */
+  readonly events: EventLog;
+  /** Wakes this process's event streams when an event is recorded (PostgreSQL LISTEN; polling on SQLite). */
+  readonly eventWakeup: EventWakeup;
+  readonly webhooks: WebhookService;
   /** Runs queued jobs in this process; started by `serve` (unless ASSETD_RUN_JOBS=false) and `worker`. */
   readonly runner: JobRunner;
   readonly signer: UrlSigner;
@@ -110,20 +123,24 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const signingSecret = await loadSigningSecret(db.kysely, config.signingSecret);
     const signer = new UrlSigner(signingSecret);
     const quotas = new QuotaService(db.kysely, config.quotas);
+    const events = new EventLog(db.kysely, db.engine);
     const assets = new AssetService(
       db.kysely,
       files,
       { maxSmallImageBytes: config.maxSmallImageBytes, maxPixels: config.maxImagePixels, ffmpeg: config.ffmpeg },
       quotas,
+      events,
     );
     const jobs = new JobQueue(db.kysely, db.engine);
     let runner: JobRunner | undefined;
+    const webhooks = new WebhookService(db.kysely, jobs, events, { allowedHosts: config.webhooks.allowedHosts }, () => runner?.wake());
     const uploads = new UploadService(
       db.kysely,
       storage,
       jobs,
       assets,
       quotas,
+      events,
       { ...config.uploads, allowedImportHosts: config.imports.allowedHosts },
       () => runner?.wake(),
       (work) => files.withRoom(work),
@@ -144,17 +161,40 @@ export async function createContainer(config: Config, options: ContainerOptions 
       log,
     );
     const metrics = new Metrics(db.kysely, config.metrics.port !== undefined || config.metrics.token !== undefined);
+    // Webhook payloads are the API's objects, their file links signed as each attempt is made, on the server's own origin.
+    const renderEvent: EventRenderer = (event) =>
+      toWireEvent(event, fileLinker(signer, config.urlTtlSeconds, serverOrigin(config), undefined, { mode: config.fileLinks, storage }));
+    const deliverer = new WebhookDeliverer(
+      db.kysely,
+      jobs,
+      events,
+      renderEvent,
+      {
+        timeoutMs: config.webhooks.timeoutSeconds * 1000,
+        retryDelaysMs: config.webhooks.retryDelaysMs,
+        disableAfterFailures: config.webhooks.disableAfterFailures,
+        disableAfterMs: config.webhooks.disableAfterHours * 3600 * 1000,
+        allowedHosts: config.webhooks.allowedHosts,
+      },
+      (outcome) => metrics.webhookAttempt(outcome),
+      log.child({ component: 'webhooks' }),
+    );
     runner = new JobRunner(
       jobs,
       new Map<string, JobHandler>([
         [DOWNLOAD_UPLOAD_JOB, metrics.timed(DOWNLOAD_UPLOAD_JOB, downloader)],
         [PROCESS_UPLOAD_JOB, metrics.timed(PROCESS_UPLOAD_JOB, processor)],
         [ASSET_PREVIEWS_JOB, metrics.timed(ASSET_PREVIEWS_JOB, previews)],
+        [DELIVER_WEBHOOK_JOB, metrics.timed(DELIVER_WEBHOOK_JOB, deliverer)],
       ]),
       {
         concurrency: config.jobs.concurrency,
         // Downloads wait on other servers, for up to ASSETD_IMPORT_TIMEOUT_SECONDS: slots of their own.
-        pools: [{ name: 'downloads', types: [DOWNLOAD_UPLOAD_JOB], concurrency: config.jobs.downloadConcurrency }],
+        // Webhook deliveries wait on receivers, for up to ASSETD_WEBHOOK_TIMEOUT_SECONDS: slots of their own too.
+        pools: [
+          { name: 'downloads', types: [DOWNLOAD_UPLOAD_JOB], concurrency: config.jobs.downloadConcurrency },
+          { name: 'webhooks', types: [DELIVER_WEBHOOK_JOB], concurrency: config.webhooks.concurrency },
+        ],
         leaseMs: config.jobs.leaseSeconds * 1000,
         pollMs: 1000,
         backoffMs: 2000,
@@ -164,6 +204,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       log.child({ component: 'jobs' }),
     );
     const started = runner;
+    const eventWakeup = db.engine === 'postgres' ? postgresWakeup(config.databaseUrl, db.schema, log) : pollingWakeup();
     return {
       config,
       log,
@@ -181,7 +222,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
       room,
       assets,
       quotas,
-      collections: new CollectionService(db.kysely),
+      collections: new CollectionService(db.kysely, events),
+      events,
+      eventWakeup,
+      webhooks,
       uploads,
       jobs,
       runner: started,
@@ -189,6 +233,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       signingSecret,
       close: async () => {
         await started.stop();
+        await eventWakeup.close();
         await db.close();
       },
     };

@@ -1,12 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Scope } from '../src/assets/asset.ts';
 import type { Upload } from '../src/uploads/upload.ts';
 import { announceSkips, createTestEnvironment, DATABASES, type TestEnvironment } from './helpers/databases.ts';
+import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process.ts';
 
 announceSkips();
 
@@ -16,59 +12,20 @@ announceSkips();
  * job is dead and its upload failed with a reason; a worker paused past its lease (SIGSTOP)
  * writes nothing once it wakes up, and stops the job.
  */
-const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'job-worker.ts');
 /** The import URL is never fetched (the test importer stands in); it is loopback all the same. */
 const IMPORT_URL = 'http://127.0.0.1:9/never-fetched.png';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Worker {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const workers = new Set<Worker>();
-const workDirs: string[] = [];
-
-afterAll(async () => {
-  await Promise.all(workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const workers = new Set<WorkerProcess>();
 
 /** Kills what a test left running, even a stopped process. */
 afterEach(async () => {
-  for (const worker of workers) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill('SIGCONT');
-      worker.child.kill('SIGKILL');
-      await worker.exited;
-    }
-  }
+  for (const worker of workers) await worker.dispose();
   workers.clear();
 });
 
-async function startWorker(env: TestEnvironment, importer: 'crash' | 'refuse', extra: Record<string, string> = {}): Promise<Worker> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-worker-'));
-  workDirs.push(dataDir);
-  const child = spawn(process.execPath, [WORKER], {
-    env: {
-      ...process.env,
-      ASSETD_DATA_DIR: dataDir,
-      ASSETD_DATABASE_URL: env.config.databaseUrl,
-      ASSETD_JOB_LEASE_SECONDS: '1',
-      ASSETD_LOG_LEVEL: 'warn',
-      TEST_IMPORTER: importer,
-      ...(env.schema ? { TEST_SCHEMA: env.schema } : {}),
-      ...extra,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const worker = { child, output, exited };
+async function startWorker(env: TestEnvironment, importer: 'crash' | 'refuse', extra: Record<string, string> = {}): Promise<WorkerProcess> {
+  const worker = await startWorkerProcess(env, importer, extra);
   workers.add(worker);
   return worker;
 }
@@ -113,7 +70,7 @@ describe.each(DATABASES)('job leases with worker processes on $name', (target) =
     const { scope, upload } = await createImport(current);
     const jobId = upload.jobId as string;
     const crashes: Array<NodeJS.Signals | null> = [];
-    let survivor: Worker | undefined;
+    let survivor: WorkerProcess | undefined;
     // Bounded: five crashes are expected, then one worker that buries the job.
     for (let run = 0; run < 8 && !survivor; run++) {
       const worker = await startWorker(current, 'crash');

@@ -22,7 +22,7 @@ export interface RequestOptions {
 }
 
 export interface ApiRequest extends RequestOptions {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly query?: Record<string, QueryValue>;
   readonly body?: unknown;
@@ -70,13 +70,18 @@ export class Transport {
     );
   }
 
-  /** The successful response, unread; throws an APIError subclass for an error status. */
-  async send(request: ApiRequest): Promise<Response> {
-    const url = this.url(request.path, request.query);
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.defaultHeaders, ...request.headers };
+  #headers(request: ApiRequest, accept: string): Record<string, string> {
+    const headers: Record<string, string> = { accept, ...this.options.defaultHeaders, ...request.headers };
     if (this.options.authorization) headers.authorization = this.options.authorization;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    return headers;
+  }
+
+  /** The successful response, unread; throws an APIError subclass for an error status. */
+  async send(request: ApiRequest): Promise<Response> {
+    const url = this.url(request.path, request.query);
+    const headers = this.#headers(request, 'application/json');
     const init = { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) };
     // A POST that failed on the way may still have been done: it is repeated only when the
     // server makes repeating it safe (an idempotency key, or an action that is idempotent).
@@ -111,6 +116,34 @@ export class Transport {
       if (timer.aborted) return new APIConnectionTimeoutError(timeout);
       return new APIConnectionError(`Could not reach ${this.options.baseURL}: ${(error as Error)?.message ?? error}`, { cause: error });
     }
+  }
+
+  /**
+   * Opens a long-lived response (an event stream): one attempt, whose timeout covers only the
+   * wait for the headers, never the body that follows. Throws an APIError subclass for an error
+   * status, APIConnectionError when the server cannot be reached.
+   */
+  async open(request: ApiRequest, accept: string): Promise<Response> {
+    const timeout = request.timeout ?? this.options.timeout;
+    const waiting = new AbortController();
+    const timer = setTimeout(() => waiting.abort(), timeout);
+    const signal = request.signal ? AbortSignal.any([request.signal, waiting.signal]) : waiting.signal;
+    let response: Response;
+    try {
+      response = await this.options.fetch(this.url(request.path, request.query), {
+        method: request.method,
+        headers: this.#headers(request, accept),
+        signal,
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw new APIUserAbortError();
+      if (waiting.signal.aborted) throw new APIConnectionTimeoutError(timeout);
+      throw new APIConnectionError(`Could not reach ${this.options.baseURL}: ${(error as Error)?.message ?? error}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) throw APIError.from(response.status, await errorBody(response), response.headers);
+    return response;
   }
 
   /**

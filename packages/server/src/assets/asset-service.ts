@@ -1,6 +1,7 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { AssetsTable, Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
 import type { FileRef, FileStore, PendingFile, ReleasedFile, StagedFile } from '../files/file-store.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
@@ -75,13 +76,21 @@ export class AssetService {
   readonly #repo: AssetRepository;
   readonly #limits: AssetLimits;
   readonly #quotas: QuotaService;
+  readonly #events: EventLog;
 
-  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits, quotas: QuotaService) {
+  constructor(db: Kysely<Database>, files: FileStore, limits: AssetLimits, quotas: QuotaService, events: EventLog) {
     this.#db = db;
     this.#files = files;
     this.#quotas = quotas;
     this.#repo = new AssetRepository(db);
     this.#limits = limits;
+    this.#events = events;
+  }
+
+  /** Records `type` for the asset as it now is in `trx`: last in the transaction (events/event-log.ts). */
+  async #recordEvent(trx: Transaction<Database>, projectId: string, id: string, type: 'asset.created' | 'asset.updated'): Promise<void> {
+    const asset = await this.#repo.find(projectId, id, trx);
+    if (asset) await this.#events.record(trx, projectId, type, asset);
   }
 
   get limits(): AssetLimits {
@@ -201,6 +210,7 @@ export class AssetService {
           [...new Set(input.collectionIds ?? [])],
         );
         await options.within?.(trx, id);
+        await this.#recordEvent(trx, scope.projectId, id, 'asset.created');
       },
       { keepOnFailure: options.keepMain ? [file] : [] },
     );
@@ -294,6 +304,7 @@ export class AssetService {
         if (Number(result.numUpdatedRows) === 0) throw new PreviewsChanged();
         const replaced = slots.map((slot) => asset[slot]?.id).filter((id): id is string => id !== undefined);
         orphaned = await this.#files.release(trx, replaced);
+        await this.#recordEvent(trx, asset.projectId, asset.id, 'asset.updated');
       });
     } catch (error) {
       if (error instanceof PreviewsChanged) return false;
@@ -341,6 +352,7 @@ export class AssetService {
         .where('id', '=', id)
         .execute();
       if (tags) await this.#repo.replaceTags(trx, id, tags);
+      await this.#recordEvent(trx, scope.projectId, id, 'asset.updated');
     });
     return this.get(scope, id);
   }
@@ -354,9 +366,13 @@ export class AssetService {
         const found = await this.#repo.existing(trx, scope.projectId, unique);
         const missing = unique.filter((id) => !found.has(id));
         if (missing.length > 0) throw notFound('ASSET_NOT_FOUND', 'Asset', missing.join('", "'));
+        // As they were: the event carries what was deleted.
+        const deleted = await Promise.all(unique.map((id) => this.#repo.find(scope.projectId, id, trx)));
         const { fileIds, originals } = await this.#repo.delete(trx, scope.projectId, unique);
         await this.#quotas.removeAssets(trx, scope.projectId, originals);
-        return this.#files.release(trx, fileIds);
+        const released = await this.#files.release(trx, fileIds);
+        for (const asset of deleted) if (asset) await this.#events.record(trx, scope.projectId, 'asset.deleted', asset);
+        return released;
       }),
     );
     await this.#files.deleteReleased(orphaned);

@@ -1,8 +1,9 @@
 import { MAX_ASSETS_PER_CALL } from '@assetd/contract/scenario';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Scope } from '../assets/asset.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
 
@@ -53,9 +54,16 @@ const defaultCollectionMarker = (projectId: string) => `default_collection:${pro
 
 export class CollectionService {
   readonly #db: Kysely<Database>;
+  readonly #events: EventLog;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, events: EventLog) {
     this.#db = db;
+    this.#events = events;
+  }
+
+  /** Records `collection.updated` with the collection as it now is in `trx`: last in the transaction. */
+  async #recordUpdated(trx: Transaction<Database>, scope: Scope, id: string): Promise<void> {
+    await this.#events.record(trx, scope.projectId, 'collection.updated', await this.get(scope, id, trx));
   }
 
   async create(scope: Scope, name: string, details: CollectionDetails = {}): Promise<Collection> {
@@ -133,8 +141,8 @@ export class CollectionService {
     return new Map(rows.map((row) => [row.id, row.name]));
   }
 
-  async get(scope: Scope, id: string): Promise<Collection> {
-    const row = await this.#db
+  async get(scope: Scope, id: string, db: Kysely<Database> | Transaction<Database> = this.#db): Promise<Collection> {
+    const row = await db
       .selectFrom('collections')
       .selectAll()
       .select((eb) =>
@@ -184,18 +192,21 @@ export class CollectionService {
   }
 
   async update(scope: Scope, id: string, changes: CollectionChanges): Promise<Collection> {
-    const result = await this.#db
-      .updateTable('collections')
-      .set({
-        ...(changes.name !== undefined ? { name: changes.name } : {}),
-        ...(changes.description !== undefined ? { description: changes.description } : {}),
-        ...(changes.active !== undefined ? { active: changes.active ? 1 : 0 } : {}),
-        updated_at: nowIso(),
-      })
-      .where('id', '=', id)
-      .where('project_id', '=', scope.projectId)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('collections')
+        .set({
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.description !== undefined ? { description: changes.description } : {}),
+          ...(changes.active !== undefined ? { active: changes.active ? 1 : 0 } : {}),
+          updated_at: nowIso(),
+        })
+        .where('id', '=', id)
+        .where('project_id', '=', scope.projectId)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw notFound('COLLECTION_NOT_FOUND', 'Collection', id);
+      await this.#recordUpdated(trx, scope, id);
+    });
     return this.get(scope, id);
   }
 
@@ -241,6 +252,7 @@ export class CollectionService {
         .onConflict((oc) => oc.columns(['collection_id', 'asset_id']).doNothing())
         .execute();
       await trx.updateTable('collections').set({ updated_at: now }).where('id', '=', id).execute();
+      await this.#recordUpdated(trx, scope, id);
     });
     return this.get(scope, id);
   }
@@ -261,6 +273,7 @@ export class CollectionService {
         .where('asset_id', 'in', [...new Set(assetIds)])
         .execute();
       await trx.updateTable('collections').set({ updated_at: nowIso() }).where('id', '=', id).execute();
+      await this.#recordUpdated(trx, scope, id);
     });
     return this.get(scope, id);
   }

@@ -10,6 +10,7 @@ import * as uploadJobsAndGroups from './migrations/007_upload_jobs_and_groups.ts
 import * as jobProjects from './migrations/008_job_projects.ts';
 import * as idempotencyKeys from './migrations/010_idempotency_keys.ts';
 import * as assetNameSearch from './migrations/011_asset_name_search.ts';
+import * as eventsAndWebhooks from './migrations/012_events_and_webhooks.ts';
 import * as projectQuotas from './migrations/013_project_quotas.ts';
 import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_job_projects': jobProjects,
   '010_idempotency_keys': idempotencyKeys,
   '011_asset_name_search': assetNameSearch,
+  '012_events_and_webhooks': eventsAndWebhooks,
   '013_project_quotas': projectQuotas,
 };
 

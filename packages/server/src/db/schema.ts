@@ -198,6 +198,51 @@ export interface ProjectQuotasTable {
   project_id: string;
   max_bytes: number | null;
   max_assets: number | null;
+}
+
+/** The outbox of events (events/event-log.ts); `subject` is the changed object's domain snapshot, JSON. */
+export interface EventsTable {
+  /** Grows in commit order: a reader that has seen id n has seen every event before it. */
+  id: Generated<number>;
+  project_id: string;
+  type: string;
+  subject: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  project_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types. */
+  event_types: string;
+  enabled: number;
+  /** `whsec_…` (Standard Webhooks): the endpoint's signing key. */
+  secret: string;
+  /** Failed attempts since the last success, and when that run of failures began. */
+  consecutive_failures: number;
+  failing_since: Timestamp | null;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  project_id: string;
+  event_id: number;
+  event_type: string;
+  /** pending (being tried, or waiting for its next attempt) → succeeded | failed. */
+  status: string;
+  attempts: number;
+  /** The last attempt's HTTP status, when the receiver answered. */
+  status_code: number | null;
+  error: string | null;
+  next_attempt_at: Timestamp | null;
+  created_at: Timestamp;
   updated_at: Timestamp;
 }
 
@@ -216,4 +261,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   project_usage: ProjectUsageTable;
   project_quotas: ProjectQuotasTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

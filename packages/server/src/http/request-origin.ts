@@ -17,6 +17,17 @@ export interface OriginSettings {
  * server listens on: a Host header is the client's to choose, and a link on `attacker.example`
  * handed to someone else would send their requests (and the signed capability) there.
  */
+/**
+ * The origin of links made outside any request (webhook payloads): ASSETD_PUBLIC_URL, else the
+ * address and port the API listens on.
+ */
+export function serverOrigin(settings: OriginSettings & { readonly port: number }): string {
+  if (settings.publicUrl) return settings.publicUrl;
+  const listening = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  const bare = listening.includes(':') && !listening.startsWith('[') ? `[${listening}]` : listening;
+  return `http://${bare}:${settings.port}`;
+}
+
 export function requestOrigin(request: FastifyRequest, settings: OriginSettings): string {
   if (settings.publicUrl) return settings.publicUrl;
   const host = request.host;

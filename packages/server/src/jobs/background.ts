@@ -52,8 +52,21 @@ export function startBackground(c: Container, sweepEveryMs = 60_000): Background
     },
     c.log,
   );
+  // Events past the retention window, and the finished webhook deliveries as old.
+  const events = every(
+    sweepEveryMs * 10,
+    'pruning old events',
+    async () => {
+      const before = new Date(Date.now() - c.config.events.retentionHours * 3600 * 1000);
+      const pruned = await c.events.prune(before);
+      const deliveries = await c.webhooks.pruneDeliveries(before);
+      if (pruned + deliveries > 0) c.log.info({ events: pruned, deliveries }, 'old events pruned');
+    },
+    c.log,
+  );
   return {
     async stop() {
+      events.stop();
       idempotency.stop();
       reserve.stop();
       expiry.stop();

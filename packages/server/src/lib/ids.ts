@@ -14,7 +14,7 @@ export function randomToken(length = 24): string {
   return out;
 }
 
-export type IdPrefix = 'asset' | 'proj' | 'team' | 'key' | 'file' | 'collection' | 'upload' | 'job';
+export type IdPrefix = 'asset' | 'proj' | 'team' | 'key' | 'file' | 'collection' | 'upload' | 'job' | 'wh' | 'whd';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken()}`;
 

@@ -4,6 +4,8 @@ import type { Database } from '../db/schema.ts';
 import type { Job } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 
+export type WebhookAttemptOutcome = 'succeeded' | 'failed' | 'gave_up' | 'disabled' | 'skipped';
+
 /** Seconds: from a quick metadata read to a long import. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -17,6 +19,7 @@ export class Metrics {
   readonly #requests: Histogram<'method' | 'route' | 'status'>;
   readonly #bytes: Counter<'path'>;
   readonly #jobRuns: Histogram<'type' | 'outcome'>;
+  readonly #webhookAttempts: Counter<'outcome'>;
 
   /** `processMetrics`: also Node's own (CPU, memory, event loop, GC), which start observers: only when metrics are served. */
   constructor(db: Kysely<Database>, processMetrics: boolean) {
@@ -39,6 +42,12 @@ export class Metrics {
       help: 'Job runs in this process by type (upload.download: imports, upload.process: validation, asset.previews) and outcome',
       labelNames: ['type', 'outcome'],
       buckets: DURATION_BUCKETS,
+      registers: [this.registry],
+    });
+    this.#webhookAttempts = new Counter({
+      name: 'assetd_webhook_deliveries_total',
+      help: 'Webhook delivery attempts made by this process, by outcome: succeeded, failed (retried later), gave_up (no attempt left), disabled (the endpoint was turned off by it), skipped (endpoint gone, disabled, or event pruned)',
+      labelNames: ['outcome'],
       registers: [this.registry],
     });
     new Gauge({
@@ -79,6 +88,10 @@ export class Metrics {
 
   received(path: 'base64' | 'form' | 'part', bytes: number): void {
     if (bytes > 0) this.#bytes.inc({ path }, bytes);
+  }
+
+  webhookAttempt(outcome: WebhookAttemptOutcome): void {
+    this.#webhookAttempts.inc({ outcome });
   }
 
   /** The handler, timed: each run's duration by the job's type and how it ended. */

@@ -5,6 +5,8 @@ import type { Scope } from '../assets/asset.ts';
 import type { AssetOptions, AssetService } from '../assets/asset-service.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
+import type { EventType } from '../events/event-types.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
 import { nowIso } from '../lib/time.ts';
@@ -80,6 +82,13 @@ export const validationJobId = (upload: Pick<Upload, 'jobId'>) => `${upload.jobI
  * validated → imported, or failed with a message. Nothing about an upload lives in a
  * process: any process can serve any request of any upload.
  */
+/** The event each final state records. */
+const ENDED_EVENTS: Partial<Record<string, EventType>> = {
+  imported: 'upload.imported',
+  failed: 'upload.failed',
+  canceled: 'upload.canceled',
+};
+
 export class UploadService {
   readonly #db: Kysely<Database>;
   readonly #repo: UploadRepository;
@@ -92,6 +101,7 @@ export class UploadService {
   readonly #withRoom: <T>(work: () => Promise<T>) => Promise<T>;
   /** Told when a job is queued, so an in-process runner starts at once. */
   readonly #onQueued: () => void;
+  readonly #events: EventLog;
 
   constructor(
     db: Kysely<Database>,
@@ -99,6 +109,7 @@ export class UploadService {
     jobs: JobQueue,
     assets: AssetService,
     quotas: QuotaService,
+    events: EventLog,
     limits: UploadLimits,
     onQueued: () => void = () => {},
     withRoom: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
@@ -112,6 +123,7 @@ export class UploadService {
     this.#quotas = quotas;
     this.#limits = limits;
     this.#onQueued = onQueued;
+    this.#events = events;
   }
 
   async create(scope: Scope, input: CreateUploadInput, linker: PartLinker): Promise<{ upload: Upload; parts?: PartLink[] }> {
@@ -641,9 +653,10 @@ export class UploadService {
     // The conditional update decides which process does it; only the winner gives back the
     // upload's quota reservation (in the same transaction) and deletes bytes.
     const won = await this.#db.transaction().execute(async (trx) => {
-      const moved = await this.#repo.move(upload.id, transition, { error_message: message, completing_at: null }, trx);
-      if (moved) await this.#quotas.release(trx, upload);
-      return moved;
+      if (!(await this.#repo.move(upload.id, transition, { error_message: message, completing_at: null }, trx))) return false;
+      await this.#quotas.release(trx, upload);
+      await this.#recordEnded(trx, upload.id);
+      return true;
     });
     if (!won) return false;
     await this.#dropBytes(upload);
@@ -725,7 +738,16 @@ export class UploadService {
   async markImported(upload: Upload, assetId: string, trx: Transaction<Database>): Promise<boolean> {
     if (!(await this.#repo.move(upload.id, 'import', { entity_id: assetId }, trx))) return false;
     await this.#quotas.release(trx, upload);
+    await this.#recordEnded(trx, upload.id);
     return true;
+  }
+
+  /** Records `upload.<imported|failed|canceled>` with the upload as it ended, in the transaction that ended it. */
+  async #recordEnded(trx: Transaction<Database>, id: string): Promise<void> {
+    const ended = await this.#repo.find(null, id, trx);
+    if (!ended) return;
+    const type = ENDED_EVENTS[ended.status];
+    if (type) await this.#events.record(trx, ended.projectId, type, ended);
   }
 
   /** Ends the upload failed with `message` and deletes its bytes; false when it had already ended. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import type { CreatedKey } from '../../src/auth/keys.ts';
 import type { ContainerOptions } from '../../src/container.ts';
@@ -52,3 +52,27 @@ export type Response = LightMyRequestResponse;
 /** JSON body of a response, typed loosely for assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
 export const json = (response: Response): any => JSON.parse(response.body);
+
+/** Routes whose answer to a GET is an endless stream (Server-Sent Events). */
+const STREAMING_ROUTES = new Set(['/v1/events']);
+
+/**
+ * `app.inject`, except that an endless stream's answer (GET /v1/events) is read up to its status
+ * and headers, then let go: tests that call every route get an answer from each.
+ */
+export async function injectAny(
+  app: FastifyInstance,
+  options: InjectOptions,
+): Promise<{ statusCode: number; headers: Response['headers']; body: string }> {
+  const path = String(options.url ?? '').split('?')[0] ?? '';
+  if (options.method !== 'GET' || !STREAMING_ROUTES.has(path)) return app.inject(options);
+  const response = await app.inject({ ...options, payloadAsStream: true });
+  const stream = response.stream();
+  if (response.statusCode === 200) {
+    stream.destroy();
+    return { statusCode: response.statusCode, headers: response.headers, body: '' };
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return { statusCode: response.statusCode, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') };
+}

@@ -1,6 +1,7 @@
-import type { Asset as WireAsset, Collection as WireCollection } from '@assetd/contract/scenario';
+import type { Webhook, Asset as WireAsset, Collection as WireCollection, WebhookDelivery as WireDelivery } from '@assetd/contract/scenario';
 import type { Asset } from '../../assets/asset.ts';
 import type { Collection } from '../../collections/collection-service.ts';
+import type { WebhookDelivery, WebhookEndpoint } from '../../webhooks/webhook.ts';
 import type { FileLinker, RenditionLink } from '../file-links.ts';
 
 /** What spec 000 lists for an uploaded image: the operations the hosted service offers on it. */
@@ -79,5 +80,39 @@ export function toWireCollection(collection: Collection): WireCollection {
     itemCount: collection.assetCount,
     createdAt: collection.createdAt,
     updatedAt: collection.updatedAt,
+  };
+}
+
+/** A webhook endpoint; `secret` only in the answers that make one (creation, rotation). */
+export function toWireWebhook(endpoint: WebhookEndpoint, secret?: string): Webhook {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    ...(endpoint.description !== null ? { description: endpoint.description } : {}),
+    eventTypes: [...endpoint.eventTypes],
+    enabled: endpoint.enabled,
+    consecutiveFailures: endpoint.consecutiveFailures,
+    ...(endpoint.disabledAt ? { disabledAt: endpoint.disabledAt } : {}),
+    ...(endpoint.disabledReason ? { disabledReason: endpoint.disabledReason } : {}),
+    ownerId: endpoint.projectId,
+    createdAt: endpoint.createdAt,
+    updatedAt: endpoint.updatedAt,
+    ...(secret !== undefined ? { secret } : {}),
+  };
+}
+
+export function toWireDelivery(delivery: WebhookDelivery): WireDelivery {
+  return {
+    id: delivery.id,
+    webhookId: delivery.endpointId,
+    eventId: String(delivery.eventId),
+    eventType: delivery.eventType,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    ...(delivery.statusCode !== null ? { statusCode: delivery.statusCode } : {}),
+    ...(delivery.error !== null ? { error: delivery.error } : {}),
+    ...(delivery.nextAttemptAt !== null && delivery.status === 'pending' ? { nextAttemptAt: delivery.nextAttemptAt } : {}),
+    createdAt: delivery.createdAt,
+    updatedAt: delivery.updatedAt,
   };
 }

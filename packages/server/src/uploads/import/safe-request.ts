@@ -16,13 +16,16 @@ export interface ResolvedAddress {
 export type HostLookup = (hostname: string) => Promise<ReadonlyArray<ResolvedAddress>>;
 
 export interface SafeRequestOptions {
+  /** GET unless set; a POST sends `body` (webhook deliveries). */
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
   /** Largest body accepted, in bytes. */
   readonly maxBytes: number;
   /** Limit for the whole transfer: name lookups, connections, redirects and the body. */
   readonly timeoutMs: number;
   /** The slowest the transfer may be over a sliding window, from its start (see min-rate.ts). */
   readonly minRate: MinRate;
-  /** Redirects followed before giving up; 5 unless set. */
+  /** Redirects followed before giving up; 5 unless set. With 0, a redirect is an error that says it was not followed. */
   readonly maxRedirects?: number;
   /**
    * `host` or `host:port` entries (IPv6 in brackets) that may be fetched even though they are
@@ -81,23 +84,40 @@ export function checkImportUrl(input: string, allowedHosts: ReadonlyArray<string
  * checked the same way. Resolves once a 2xx response's headers are in; the caller reads
  * `body` and calls `close`. Every failure is an ImportError.
  */
-export async function safeGet(input: string, options: SafeRequestOptions): Promise<SafeResponse> {
+export function safeGet(input: string, options: SafeRequestOptions): Promise<SafeResponse> {
+  return safeRequest(input, { ...options, method: 'GET' });
+}
+
+/**
+ * Sends `options.method` (GET by default) to `input` under the same rules as safeGet: every
+ * hop's addresses checked and pinned, the deadline and minimum rate over the whole exchange.
+ * Resolves once a 2xx response's headers are in; any other status is an ImportError whose
+ * details carry `status`.
+ */
+export async function safeRequest(input: string, options: SafeRequestOptions): Promise<SafeResponse> {
   const allowed = hostAllowList(options.allowedHosts ?? []);
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const lookup = options.lookup ?? systemLookup;
   let url = checkUrl(input, allowed, undefined);
   const headersOrigin = options.headersOrigin === undefined ? url.origin : new URL(options.headersOrigin).origin;
-  const transfer = new Transfer(options.timeoutMs, options.minRate, options.signal);
+  const exchange = (options.method ?? 'GET') === 'GET' ? 'The download from' : 'The request to';
+  const transfer = new Transfer(options.timeoutMs, options.minRate, options.signal, exchange);
   try {
     let from: string | undefined;
     for (let redirects = 0; ; redirects += 1) {
       transfer.at(url);
       const addresses = await transfer.race(resolveChecked(url, allowed, lookup, from));
       const headers = url.origin === headersOrigin ? { ...DEFAULT_HEADERS, ...options.headers } : DEFAULT_HEADERS;
-      const response = await transfer.send(url, addresses, headers);
+      const response = await transfer.send(url, addresses, headers, options.method ?? 'GET', options.body);
       const status = response.statusCode ?? 0;
       if (REDIRECT_STATUSES.has(status)) {
         transfer.dropResponse();
+        if (maxRedirects === 0) {
+          throw importFailed(`${url.host} answered with a redirect (HTTP ${status}), which is not followed`, false, {
+            status,
+            host: url.host,
+          });
+        }
         if (redirects >= maxRedirects) {
           throw importFailed(`Too many redirects: gave up after ${maxRedirects}, last at ${url.host}`, false, { maxRedirects });
         }
@@ -136,14 +156,15 @@ class Transfer {
   #done = false;
   #failure: ImportError | undefined;
 
-  constructor(timeoutMs: number, minRate: MinRate, signal: AbortSignal | undefined) {
+  /** `exchange` names the transfer in messages: "The download from", "The request to". */
+  constructor(timeoutMs: number, minRate: MinRate, signal: AbortSignal | undefined, exchange: string) {
     this.#failed = new Promise<never>((_resolve, reject) => {
       this.#reject = reject;
     });
     this.#failed.catch(() => {});
     this.#deadline = setTimeout(() => {
       this.#fail(
-        new ImportError('IMPORT_TIMEOUT', `The download from ${this.#host} did not finish within ${duration(timeoutMs)}`, {
+        new ImportError('IMPORT_TIMEOUT', `${exchange} ${this.#host} did not finish within ${duration(timeoutMs)}`, {
           retryable: false,
           details: { host: this.#host, timeoutMs },
         }),
@@ -171,17 +192,23 @@ class Transfer {
     return Promise.race([work, this.#failed]);
   }
 
-  send(url: URL, addresses: ReadonlyArray<ResolvedAddress>, headers: Record<string, string>): Promise<IncomingMessage> {
+  send(
+    url: URL,
+    addresses: ReadonlyArray<ResolvedAddress>,
+    headers: Record<string, string>,
+    method: 'GET' | 'POST',
+    body: string | undefined,
+  ): Promise<IncomingMessage> {
     const client = url.protocol === 'https:' ? https : http;
     // No agent: a fresh connection per hop, to the checked addresses only, closed when done.
-    const request = client.request(url, { method: 'GET', headers, agent: false, lookup: pinnedLookup(addresses) });
+    const request = client.request(url, { method, headers, agent: false, lookup: pinnedLookup(addresses) });
     this.#request = request;
     return this.race(
       new Promise<IncomingMessage>((resolve, reject) => {
         request.once('response', resolve);
         // Stays attached for the whole transfer, so a late socket error is never unhandled.
         request.on('error', (error) => reject(error instanceof ImportError ? error : networkError(error, url)));
-        request.end();
+        request.end(body);
       }),
     );
   }
