@@ -125,6 +125,8 @@ export interface Figure {
   readonly ratio?: Spread;
   readonly cpuSecondsPerGiB?: Spread;
   readonly peakRssMb?: number;
+  /** What else the bench measured beside this figure (CPU per request, memory at rest…). */
+  readonly details?: Readonly<Record<string, number | Spread>>;
 }
 
 /** Writes `bench/results/<name>.json`, so a run can be compared with the last. */

@@ -9,6 +9,7 @@ import { serverOptions } from './http/connection-limits.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerFileRoutes } from './http/files.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { partsFirstServer, registerPartRoutes } from './http/parts.ts';
 import { registerAuth } from './http/plugins/auth.ts';
@@ -62,6 +63,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
 
   // Only JSON and multipart bodies are spoken here; anything else is a 415, not a string body.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
 
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.other).compile(schema));

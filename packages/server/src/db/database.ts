@@ -12,6 +12,7 @@ import * as idempotencyKeys from './migrations/010_idempotency_keys.ts';
 import * as assetNameSearch from './migrations/011_asset_name_search.ts';
 import * as eventsAndWebhooks from './migrations/012_events_and_webhooks.ts';
 import * as projectQuotas from './migrations/013_project_quotas.ts';
+import * as assetFilterIndexes from './migrations/015_asset_filter_indexes.ts';
 import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_asset_name_search': assetNameSearch,
   '012_events_and_webhooks': eventsAndWebhooks,
   '013_project_quotas': projectQuotas,
+  '015_asset_filter_indexes': assetFilterIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -83,14 +83,16 @@ export class FileStore {
 
   async stageBuffer(data: Buffer): Promise<StagedFile> {
     const file = await this.#tempPath();
+    // WebCrypto hashes in the thread pool: the digest runs beside the write, not on the event loop after it.
+    const digest = crypto.subtle.digest('SHA-256', data);
     try {
       await writeFile(file, data);
     } catch (error) {
       // A full disk leaves half a file: nothing partial is kept.
-      await rm(file, { force: true });
+      await Promise.all([rm(file, { force: true }), digest.catch(() => undefined)]);
       throw error;
     }
-    return { path: file, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    return { path: file, size: data.length, sha256: Buffer.from(await digest).toString('hex') };
   }
 
   /** Streams `source` to a temp file, hashing on the fly; throws TooLargeError past `limit` bytes. */

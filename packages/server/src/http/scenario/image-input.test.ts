@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Image } from './image-input.ts';
 
@@ -20,6 +21,28 @@ describe('decodeBase64Image', () => {
     for (const encoded of ['abc$', 'a', '====', 'ab=c']) {
       expect(() => decodeBase64Image(encoded, 100), encoded).toThrow(/not valid base64/);
     }
+  });
+
+  it('accepts exactly what the strict base64 grammar accepts, and decodes it as Node does', () => {
+    // The grammar the decoder enforces without matching it over the text (padding alone is no image either).
+    const strict = (payload: string) =>
+      /^[A-Za-z0-9+/_-]+={0,2}$/.test(payload) && payload.length % 4 !== 1 && payload.replace(/=+$/, '').length % 4 !== 1;
+    const text = fc.string({ unit: fc.constantFrom(...'AQgw+/-_=.$ é\u0000'), maxLength: 24 });
+    fc.assert(
+      fc.property(text, (payload) => {
+        const compact = payload.replace(/\s+/g, '');
+        let decoded: Buffer | Error;
+        try {
+          decoded = decodeBase64Image(payload, 100);
+        } catch (error) {
+          decoded = error as Error;
+        }
+        if (compact.length === 0) expect(decoded).toHaveProperty('code', 'MISSING_IMAGE');
+        else if (strict(compact)) expect(decoded).toEqual(Buffer.from(compact, 'base64'));
+        else expect(decoded).toHaveProperty('code', 'INVALID_BASE64');
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('refuses an image at the limit before decoding it', () => {

@@ -6,23 +6,35 @@ import { AppError } from '../../errors.ts';
 import { type FileStore, type StagedFile, TooLargeError } from '../../files/file-store.ts';
 import { formParts, stageFormFile } from '../forms.ts';
 
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const DATA_URL = /^data:[^,]{0,200};base64,/i;
+const WHITESPACE = /\s/;
 
 export const missingImage = () => new AppError('MISSING_IMAGE', "Either 'image' or 'canvas' must be provided");
 
-/** Strict base64 (standard or URL-safe alphabet, optional padding, data-URL prefix allowed). */
+const invalidBase64 = () =>
+  new AppError('INVALID_BASE64', "'image' is not valid base64: send the file's bytes base64-encoded, or as a data URL");
+
+/**
+ * Strict base64 (standard or URL-safe alphabet, optional padding, data-URL prefix allowed).
+ * Checked by decoding, not by a regular expression over the text (~9 ms on 8 MB): Node's
+ * decoder skips any character outside the alphabet and stops at the first `=`, so text with
+ * either decodes to fewer bytes than its length promises, and is refused.
+ */
 export function decodeBase64Image(value: string, limit: number): Buffer {
-  const payload = value.replace(DATA_URL, '').replace(/\s+/g, '');
+  const text = value.replace(DATA_URL, '');
+  const payload = WHITESPACE.test(text) ? text.replace(/\s+/g, '') : text;
   if (payload.length === 0) throw missingImage();
-  if (!BASE64.test(payload) || payload.length % 4 === 1) {
-    throw new AppError('INVALID_BASE64', "'image' is not valid base64: send the file's bytes base64-encoded, or as a data URL");
-  }
-  // Refuse before decoding: the decoded size is known from the length.
   const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
-  const decodedSize = Math.floor((payload.length * 3) / 4) - padding;
+  // Characters that carry bits; one alone in its group of four carries less than a byte.
+  const digits = payload.length - padding;
+  if (digits === 0 || payload.length % 4 === 1 || digits % 4 === 1) throw invalidBase64();
+  // Refuse before decoding: the decoded size is known from the length. Fewer bytes than this
+  // (each character carries 6 bits) means a character outside the alphabet or a misplaced `=`.
+  const decodedSize = Math.floor((digits * 3) / 4);
   if (decodedSize >= limit) throw smallImageTooLarge(limit, decodedSize);
-  return Buffer.from(payload, 'base64');
+  const bytes = Buffer.from(payload, 'base64');
+  if (bytes.length !== decodedSize) throw invalidBase64();
+  return bytes;
 }
 
 export interface JsonImageBody {
