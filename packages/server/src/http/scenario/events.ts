@@ -124,12 +124,14 @@ export function registerEventRoutes(server: FastifyInstance, c: Container): void
           stream.end();
         }
       })();
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-accel-buffering', 'no')
-        // The 200 is a stream, which the schema can only name as text: its type cannot say so.
-        .send(stream as unknown as string);
+      return (
+        reply
+          .header('content-type', 'text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .header('x-accel-buffering', 'no')
+          // The 200 is a stream, which the schema can only name as text: its type cannot say so.
+          .send(stream as unknown as string)
+      );
     },
   );
 }
