@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorResponse, EventsQuery } from '@assetd/contract/scenario';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import type { Container } from '../../container.ts';
 import { invalid } from '../../errors.ts';
 import { follow, resumePoint } from '../../events/event-follower.ts';
