@@ -204,8 +204,12 @@ describe.skipIf(skipReason)('scale-out: 2 API processes and 2 workers on Postgre
     const bytes = Buffer.from(await (await fetch(asset.url)).arrayBuffer());
     expect(bytes.equals(png)).toBe(true);
     // Renewed leases kept the other worker off it although it ran longer than a lease.
-    const job = await db.query('select status, attempts from jobs where id = $1', [done.jobId]);
-    expect(job.rows[0]).toEqual({ status: 'done', attempts: 1 });
+    // The upload is imported inside the job; the job is marked done just after: wait for that.
+    const job = await waitFor('the job to be marked done', async () => {
+      const { rows } = await db.query("select status, attempts from jobs where id = $1 and status <> 'running'", [done.jobId]);
+      return rows[0] as { status: string; attempts: number } | undefined;
+    });
+    expect(job).toEqual({ status: 'done', attempts: 1 });
   });
 
   it('finishes, exactly once, a job whose worker was killed in the middle of it', { timeout: 60_000 }, async () => {
@@ -232,8 +236,11 @@ describe.skipIf(skipReason)('scale-out: 2 API processes and 2 workers on Postgre
 
     const done = await settled(upload.id);
     expect(done.status, done.errorMessage).toBe('imported');
-    const job = await db.query('select status, attempts from jobs where id = $1', [completing.jobId]);
-    expect(job.rows[0]).toEqual({ status: 'done', attempts: 2 });
+    const job = await waitFor('the job to be marked done', async () => {
+      const { rows } = await db.query("select status, attempts from jobs where id = $1 and status <> 'running'", [completing.jobId]);
+      return rows[0] as { status: string; attempts: number } | undefined;
+    });
+    expect(job).toEqual({ status: 'done', attempts: 2 });
     const assets = await db.query("select id from assets where name = 'killed-mid-job.png'");
     expect(assets.rows.map((row) => row.id)).toEqual([done.entityId]);
     const files = await db.query('select ref_count from files f join assets a on a.file_id = f.id where a.id = $1', [done.entityId]);
