@@ -10,9 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newId, randomToken } from '../src/lib/ids.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { type FakeFfmpeg, hangingFfmpeg, isAlive } from './helpers/fake-ffmpeg.ts';
-import { basic } from './helpers/http.ts';
 import { fixtureFile } from './helpers/media-files.ts';
-import { type AssetdProcess, freePort, killAssetdProcesses, startServe, waitFor } from './helpers/processes.ts';
+import { type AssetdProcess, freePort, jsonApi, killAssetdProcesses, startServe, waitFor } from './helpers/processes.ts';
 import { closeRawSockets, rawRequest } from './helpers/raw-socket.ts';
 
 announceSkips();
@@ -103,19 +102,6 @@ afterAll(async () => {
   await Promise.all(workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** The API with the key `key`, as JSON; `ok` throws on a status other than 2xx. */
-function apiOf(base: string, key: { id: string; secret: string }) {
-  return async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${base}${url}`, {
-      method,
-      headers: { authorization: basic(key), ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-    return { status: response.status, body: (await response.json()) as any };
-  };
-}
-
 /** The environment of a fresh `assetd serve` of `deployment` on its own data folder, with a key of its own. */
 async function serveEnv(deployment: Deployment, extra: Record<string, string>) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'assetd-sigterm-'));
@@ -154,7 +140,7 @@ describe.each(deployments)('SIGTERM with jobs running: $name', (deployment) => {
         // The stalling source is on loopback: only this host:port may be fetched there.
         const env = { ...serveWith, ASSETD_FFMPEG_PATH: ffmpeg.path, ASSETD_IMPORT_ALLOWED_HOSTS: source.host };
         const first = await startServe(env, 'first');
-        const api = apiOf(first.base, key);
+        const api = jsonApi(first.base, key);
         const ok = async (method: string, url: string, body?: unknown) => {
           const answer = await api(method, url, body);
           expect(answer.status, `${method} ${url}: ${JSON.stringify(answer.body)}`).toBe(200);
@@ -228,7 +214,7 @@ describe.each(deployments)('SIGTERM with jobs running: $name', (deployment) => {
         ASSETD_LOG_LEVEL: 'warn',
       });
       const server = await startServe(env);
-      const api = apiOf(server.base, key);
+      const api = jsonApi(server.base, key);
       const size = 64 * 1024;
       const create = async (fileName: string) =>
         (await api('POST', '/v1/uploads', { fileName, contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: size })).body.upload;

@@ -136,3 +136,17 @@ export async function startServe(env: Record<string, string | undefined>, name =
 export async function killAssetdProcesses(): Promise<void> {
   await Promise.all([...running].map((proc) => proc.kill()));
 }
+
+/** A JSON client of a real server's API, with `key`: each call answers its status and parsed body. */
+export function jsonApi(base: string, key: { readonly id: string; readonly secret: string }) {
+  const authorization = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`;
+  return async (method: string, url: string, body?: unknown) => {
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+    return { status: response.status, body: (await response.json()) as any };
+  };
+}
