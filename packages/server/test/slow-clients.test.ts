@@ -110,19 +110,19 @@ describe.each(DATABASES)('slow clients on $name', (target) => {
   };
   const staging = () => path.join(server.dataDir, 'tmp');
 
+  /** The head of an authorized POST of `length` bytes of `contentType` to `route`. */
+  const postHead = (route: string, contentType: string, length: number) =>
+    head([
+      `POST ${route} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      `Authorization: ${auth}`,
+      `Content-Type: ${contentType}`,
+      `Content-Length: ${length}`,
+    ]);
   /** A JSON body that keeps moving (~80 KiB/s of whitespace, above the minimum rate) but would take ~5 s. */
   const movingJson = async (): Promise<RawClient> => {
     const length = 400 * KiB;
-    const client = await rawRequest(
-      port,
-      head([
-        'POST /v1/uploads HTTP/1.1',
-        'Host: 127.0.0.1',
-        `Authorization: ${auth}`,
-        'Content-Type: application/json',
-        `Content-Length: ${length}`,
-      ]),
-    );
+    const client = await rawRequest(port, postHead('/v1/uploads', 'application/json', length));
     void trickle(client.socket, length, 100);
     return client;
   };
@@ -148,16 +148,7 @@ describe.each(DATABASES)('slow clients on $name', (target) => {
 
   it.skipIf(target.skipReason)('closes a JSON body that stops halfway, and serves others meanwhile', BOUND, async () => {
     const body = JSON.stringify({ fileName: 'a.png', kind: 'image', contentType: 'image/png', parts: 1, fileSize: 1000 });
-    const client = await rawRequest(
-      port,
-      head([
-        'POST /v1/uploads HTTP/1.1',
-        'Host: 127.0.0.1',
-        `Authorization: ${auth}`,
-        'Content-Type: application/json',
-        `Content-Length: ${body.length}`,
-      ]) + body.slice(0, body.length / 2),
-    );
+    const client = await rawRequest(port, postHead('/v1/uploads', 'application/json', body.length) + body.slice(0, body.length / 2));
     // Held open, it takes nothing from anyone else.
     expect(await healthy()).toBe(200);
     const { reply } = await client.closed;
@@ -179,43 +170,22 @@ describe.each(DATABASES)('slow clients on $name', (target) => {
     expect(reply).toMatch(/^(HTTP\/1\.1 408 |$)/);
   });
 
-  it.skipIf(target.skipReason)('closes a form upload (small images) that stops halfway and keeps no staged bytes', BOUND, async () => {
-    const form = formHalves({ name: 'half' }, 'half.png', Buffer.alloc(200 * KiB, 7));
-    const client = await rawRequest(
-      port,
-      head([
-        'POST /v1/assets HTTP/1.1',
-        'Host: 127.0.0.1',
-        `Authorization: ${auth}`,
-        `Content-Type: ${form.contentType}`,
-        `Content-Length: ${form.length}`,
-      ]),
-    );
+  /** A form whose file stops halfway: the server closes it and keeps none of its bytes staged. */
+  const stalledForm = async (route: string, fileName: string) => {
+    const form = formHalves({ name: 'half' }, fileName, Buffer.alloc(200 * KiB, 7));
+    const client = await rawRequest(port, postHead(route, form.contentType, form.length));
     client.socket.write(form.first);
     await client.closed;
     expect(await settledEntries(staging(), () => true)).toEqual([]);
+  };
+
+  it.skipIf(target.skipReason)('closes a form upload (small images) that stops halfway and keeps no staged bytes', BOUND, async () => {
+    await stalledForm('/v1/assets', 'half.png');
     expect(await healthy()).toBe(200);
   });
 
-  it.skipIf(target.skipReason)(
-    'closes a token360 form upload (a streamed body) that stops halfway and keeps no staged bytes',
-    BOUND,
-    async () => {
-      const form = formHalves({ name: 'half' }, 'half.wav', Buffer.alloc(200 * KiB, 7));
-      const client = await rawRequest(
-        port,
-        head([
-          'POST /token360/v1/assets HTTP/1.1',
-          'Host: 127.0.0.1',
-          `Authorization: ${auth}`,
-          `Content-Type: ${form.contentType}`,
-          `Content-Length: ${form.length}`,
-        ]),
-      );
-      client.socket.write(form.first);
-      await client.closed;
-      expect(await settledEntries(staging(), () => true)).toEqual([]);
-    },
+  it.skipIf(target.skipReason)('closes a token360 form upload (a streamed body) that stops halfway and keeps no staged bytes', BOUND, () =>
+    stalledForm('/token360/v1/assets', 'half.wav'),
   );
 
   describe('part PUTs through the API', () => {
