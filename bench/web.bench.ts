@@ -4,9 +4,9 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
+import { launchChromium } from '../packages/web/test/chromium.ts';
 import { type ChildServer, startChild } from './lib.ts';
 
 /**
@@ -21,7 +21,6 @@ import { type ChildServer, startChild } from './lib.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ASSETS = Number(process.env.BENCH_WEB_ASSETS ?? 10_000);
 const SCROLL = Number(process.env.BENCH_WEB_SCROLL ?? 1000);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const KEY = 'key_bench';
 const SECRET = 'bench-secret-0123456789abcdef';
 const PORT = 18961;
@@ -90,18 +89,7 @@ interface PageDom {
 }
 
 async function inBrowser(url: string): Promise<void> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await page.addInitScript(

@@ -1,31 +1,20 @@
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage } from '../../server/test/helpers/images.ts';
 import { makeWav } from '../../server/test/helpers/media.ts';
+import { chromiumMissing, launchChromium } from '../../web/test/chromium.ts';
 import { DATABASES, type LiveServer, startLiveServer } from './helpers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SDK_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.ts');
 
-async function chromiumMissing(): Promise<string | undefined> {
-  try {
-    await access(CHROMIUM);
-    return undefined;
-  } catch {
-    const reason = `Chromium not found at ${CHROMIUM}: the SDK's browser test is skipped (apt-get install chromium, or set CHROMIUM_PATH)`;
-    if (process.env.CI === 'true') throw new Error(`${reason} — not allowed under CI=true`);
-    console.warn(reason);
-    return reason;
-  }
-}
-const missing = await chromiumMissing();
+const missing = await chromiumMissing("the SDK's browser test is");
 
 /** A page origin of its own (another port than the API's), serving the bundled SDK. */
 async function servePage(dir: string): Promise<{ origin: string; server: Server }> {
@@ -65,18 +54,7 @@ describe.each(DATABASES)('the SDK in a browser page of another origin, on $name'
       '<!doctype html><title>assetd sdk</title><script type="module">import { AssetdClient } from "/sdk.js"; window.AssetdClient = AssetdClient;</script>',
     );
     page = await servePage(dir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

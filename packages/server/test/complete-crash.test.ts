@@ -1,16 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createContainer } from '../src/container.ts';
 import { fsck } from '../src/fsck.ts';
 import { newId, randomToken } from '../src/lib/ids.ts';
 import { announceSkips, DATABASES, removeTestBucket, STORAGES } from './helpers/databases.ts';
 import { makeWav } from './helpers/media.ts';
+import { freePort, jsonApi, killAssetdProcesses, pause, startServe, waitFor } from './helpers/processes.ts';
 
 announceSkips();
 
@@ -19,23 +19,13 @@ announceSkips();
  * retry of `complete`, every upload ends imported with the SHA-256 of the bytes sent, none lost.
  * Run against the embedded deployment (SQLite, local disk) and PostgreSQL + S3.
  */
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/src/main.ts');
 const ROUNDS = 5;
 const MiB = 1024 * 1024;
 
 const postgres = DATABASES.find((target) => target.name === 'postgres');
 const s3 = STORAGES.find((target) => target.name === 's3');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Deployment {
   readonly name: string;
@@ -95,16 +85,8 @@ const deployments: Deployment[] = [
   })(),
 ];
 
-const children = new Set<ChildProcess>();
-
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await killAssetdProcesses();
   await Promise.all(deployments.map((d) => d.cleanup().catch(() => {})));
   await Promise.all(workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
@@ -112,13 +94,9 @@ afterAll(async () => {
 describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
   it.skipIf(deployment.skipReason)(`imports every upload with the right SHA-256 after ${ROUNDS} kills`, { timeout: 600_000 }, async () => {
     const key = { id: newId('key'), secret: `sk_${randomToken(32)}` };
-    const authorization = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`;
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
     const env = {
-      ...process.env,
       ...(await deployment.env()),
-      PORT: String(port),
+      PORT: String(await freePort()),
       ASSETD_API_KEY: key.id,
       ASSETD_API_SECRET: key.secret,
       ASSETD_SIGNING_SECRET: randomToken(40),
@@ -126,42 +104,9 @@ describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
       ASSETD_COMPLETION_LEASE_SECONDS: '1',
       ASSETD_LOG_LEVEL: 'warn',
     };
-    const output: string[] = [];
-    let child: ChildProcess;
-    const start = async () => {
-      child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      children.add(child);
-      child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-      for (let i = 0; i < 600; i++) {
-        if (child.exitCode !== null) throw new Error(`assetd exited: ${output.join('')}`);
-        if (
-          await fetch(`${base}/readyz`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          return;
-        await pause(50);
-      }
-      throw new Error(`assetd did not become ready: ${output.join('')}`);
-    };
-    const kill = async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    };
-    const api = async (method: string, url: string, body?: unknown) => {
-      const response = await fetch(`${base}${url}`, {
-        method,
-        headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-      return { status: response.status, body: (await response.json()) as any };
-    };
-
-    await start();
+    let server = await startServe(env);
+    const { base } = server;
+    const api = jsonApi(base, key);
     const results: Array<{ sent: string; stored: string; killedAfterMs: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       const wav = makeWav(11 * MiB, round + 7);
@@ -182,15 +127,11 @@ describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
       }
       // Kill at a random moment of the completion: before, during or after storage joins the parts.
       const killedAfterMs = Math.floor(Math.random() * 60);
-      const completing = fetch(`${base}/v1/uploads/${upload.id}/action`, {
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify({ action: 'complete' }),
-      }).catch(() => undefined);
+      const completing = api('POST', `/v1/uploads/${upload.id}/action`, { action: 'complete' }).catch(() => undefined);
       await pause(killedAfterMs);
-      await kill();
+      await server.kill();
       await completing;
-      await start();
+      server = await startServe(env);
       // The client retries complete until it is answered (a dead request's hold runs out first).
       let status = 0;
       for (let i = 0; i < 100 && status !== 200; i++) {
@@ -202,11 +143,15 @@ describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
         }
       }
       expect(status).toBe(200);
-      let final = (await api('GET', `/v1/uploads/${upload.id}`)).body.upload;
-      for (let i = 0; i < 600 && final.status !== 'imported' && final.status !== 'failed'; i++) {
-        await pause(100);
-        final = (await api('GET', `/v1/uploads/${upload.id}`)).body.upload;
-      }
+      const final = await waitFor(
+        `upload ${upload.id} to settle`,
+        async () => {
+          const { upload: now } = (await api('GET', `/v1/uploads/${upload.id}`)).body;
+          return now.status === 'imported' || now.status === 'failed' ? now : undefined;
+        },
+        60_000,
+        () => server.output.join(''),
+      );
       expect(final.status).toBe('imported');
       const asset = (await api('GET', `/v1/assets/${final.entityId}`)).body.asset;
       const served = Buffer.from(await (await fetch(asset.url)).arrayBuffer());
@@ -214,9 +159,20 @@ describe.each(deployments)('SIGKILL during complete: $name', (deployment) => {
     }
     expect(results.filter((r) => r.sent !== r.stored)).toEqual([]);
     expect(results).toHaveLength(ROUNDS);
-    await kill();
+    // Work that follows an import (previews) may still be writing bytes: it ends before the last
+    // kill, so that nothing is in flight for fsck (a kill mid-write leaves bytes for the collector).
+    const observer = await createContainer({ ...loadConfig({ ...process.env, ...env }), logLevel: 'silent' });
+    try {
+      await waitFor('the jobs to settle', async () => {
+        const counts = await observer.jobs.counts();
+        return counts.queued || counts.running ? undefined : true;
+      });
+    } finally {
+      await observer.close();
+    }
+    await server.kill();
     // After all of it, fsck finds no row without bytes and no bytes without a row (grace 0: nothing is in flight now).
-    const { report } = await fsck(env, { graceSeconds: 0 });
+    const { report } = await fsck({ ...process.env, ...env }, { graceSeconds: 0 });
     expect(report).toEqual({ rowsWithoutBytes: [], uploadsWithoutBytes: [], objectsWithoutRows: [], multipartsWithoutUploads: [] });
   });
 });

@@ -1,11 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPartReceiver } from '../src/parts/part-receiver.ts';
 import { PART_LINK_PURPOSE, partResource } from '../src/parts/receive-part.ts';
@@ -13,19 +9,11 @@ import type { LocalStorage } from '../src/storage/local/local-storage.ts';
 import { announceSkips, DATABASES } from './helpers/databases.ts';
 import { basic, json, startTestServer, type TestServer } from './helpers/http.ts';
 import { makeWav } from './helpers/media.ts';
+import { freePort, jsonApi, killAssetdProcesses, startServe } from './helpers/processes.ts';
 import { completeUpload, createUpload, waitForUpload } from './helpers/uploads.ts';
 
 announceSkips();
 const MiB = 1024 * 1024;
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const put = (url: string, body: Buffer) => fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
 
@@ -111,55 +99,35 @@ describe.each(DATABASES)('the part receiver on $name', (target) => {
 describe('assetd serve with ASSETD_PARTS_PORT', () => {
   it('starts a part-receiver process whose URLs the parts go to, and stops it with itself', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'assetd-receiver-'));
-    const [port, partsPort] = [await freePort(), await freePort()];
-    let serve: ChildProcess | undefined;
+    const partsPort = await freePort();
+    const key = { id: 'key_receiver', secret: 'receiver-secret-0123456789' };
     try {
-      serve = spawn(process.execPath, [path.join(ROOT, 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
-        env: {
-          ...process.env,
-          ASSETD_DATA_DIR: dataDir,
-          PORT: String(port),
-          ASSETD_PARTS_PORT: String(partsPort),
-          ASSETD_API_KEY: 'key_receiver',
-          ASSETD_API_SECRET: 'receiver-secret-0123456789',
-          ASSETD_LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
+      const serve = await startServe({
+        ASSETD_DATA_DIR: dataDir,
+        ASSETD_PARTS_PORT: String(partsPort),
+        ASSETD_API_KEY: key.id,
+        ASSETD_API_SECRET: key.secret,
+        ASSETD_LOG_LEVEL: 'warn',
       });
-      const base = `http://127.0.0.1:${port}`;
-      const auth = `Basic ${Buffer.from('key_receiver:receiver-secret-0123456789').toString('base64')}`;
-      for (
-        let i = 0;
-        i < 200 &&
-        !(await fetch(`${base}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        ));
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 50));
+      const api = jsonApi(serve.base, key);
       const wav = makeWav(4000, 5);
-      const created = await fetch(`${base}/v1/uploads`, {
-        method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ fileName: 'a.wav', contentType: 'audio/wav', kind: 'audio', parts: 1, fileSize: wav.length }),
+      const created = await api('POST', '/v1/uploads', {
+        fileName: 'a.wav',
+        contentType: 'audio/wav',
+        kind: 'audio',
+        parts: 1,
+        fileSize: wav.length,
       });
-      const { upload } = (await created.json()) as { upload: { id: string; parts: [{ url: string }] } };
-      const [{ url: partUrl }] = upload.parts;
+      const [{ url: partUrl }] = created.body.upload.parts as [{ url: string }];
       expect(new URL(partUrl).port).toBe(String(partsPort));
       expect((await put(partUrl, wav)).status).toBe(200);
-      const done = await fetch(`${base}/v1/uploads/${upload.id}/action`, {
-        method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ action: 'complete' }),
-      });
-      expect(((await done.json()) as { upload: { status: string } }).upload.status).toBe('validating');
-      serve.kill('SIGTERM');
-      await once(serve, 'exit');
+      const done = await api('POST', `/v1/uploads/${created.body.upload.id}/action`, { action: 'complete' });
+      expect(done.body.upload.status).toBe('validating');
+      expect(await serve.stop('SIGTERM')).toEqual({ code: 0, signal: null });
       // The receiver went with it: its port is free again.
       await expect(fetch(partUrl, { method: 'OPTIONS' })).rejects.toThrow();
     } finally {
-      if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+      await killAssetdProcesses();
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);

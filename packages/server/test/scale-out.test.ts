@@ -1,16 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, randomToken } from '../src/lib/ids.ts';
 import { announceSkips, DATABASES, removeTestBucket, STORAGES } from './helpers/databases.ts';
 import { makeImage } from './helpers/images.ts';
+import { type AssetdProcess, jsonApi, killAssetdProcesses, spawnAssetd, startServe, waitFor } from './helpers/processes.ts';
 import { prepareExampleMedia, runSpecExample } from './helpers/spec-example-runner.ts';
 
 announceSkips();
@@ -23,88 +21,30 @@ const postgres = DATABASES.find((target) => target.name === 'postgres');
 const s3 = STORAGES.find((target) => target.name === 's3');
 const skipReason = postgres?.skipReason ?? s3?.skipReason;
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/src/main.ts');
 /** Each job waits this long, leased, before it runs: long enough to kill a worker in the middle. */
 const JOB_DELAY_MS = 3000;
 const LEASE_SECONDS = 2;
 const MiB = 1024 * 1024;
 
-interface Proc {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe.skipIf(skipReason)('scale-out: 2 API processes and 2 workers on PostgreSQL and S3', () => {
   const key = { id: newId('key'), secret: `sk_${randomToken(32)}`, projectId: '' };
   const database = `assetd_scale_${randomToken(10).toLowerCase()}`;
   const bucket = `scale-${randomToken(10).toLowerCase()}`;
-  const procs: Proc[] = [];
+  const procs: AssetdProcess[] = [];
   const apis: string[] = [];
   let db: pg.Client;
   let workDir: string;
 
-  const authorization = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`;
   const api = async (base: string, method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${base}${url}`, {
-      method,
-      headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-    // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-    return JSON.parse(text) as any;
+    const answer = await jsonApi(base, key)(method, url, body);
+    if (answer.status !== 200) throw new Error(`${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
   };
-
-  function start(name: string, command: 'serve' | 'worker', env: Record<string, string>): Proc {
-    const child = spawn(process.execPath, [CLI, command], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const proc = { name, child, output };
-    procs.push(proc);
-    return proc;
-  }
-
-  async function ready(base: string, proc: Proc): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited: ${proc.output.join('')}`);
-      const ok = await fetch(`${base}/readyz`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${proc.name} did not become ready: ${proc.output.join('')}`);
-  }
-
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what}\n${procs.map((p) => `${p.name}: ${p.output.join('')}`).join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const outputs = () => procs.map((proc) => `${proc.name}: ${proc.output.join('')}`).join('\n');
+  const waitForAll = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, 30_000, outputs);
 
   const settled = (uploadId: string, base = apis[0] as string) =>
-    waitFor(`upload ${uploadId}`, async () => {
+    waitForAll(`upload ${uploadId}`, async () => {
       const { upload } = await api(base, 'GET', `/v1/uploads/${uploadId}`);
       return upload.status === 'imported' || upload.status === 'failed' ? upload : undefined;
     });
@@ -135,28 +75,20 @@ describe.skipIf(skipReason)('scale-out: 2 API processes and 2 workers on Postgre
     };
     const dataDir = async (name: string) => ({ ASSETD_DATA_DIR: await mkdtemp(path.join(workDir, `${name}-`)) });
     for (const name of ['api1', 'api2']) {
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const proc = start(name, 'serve', { ...shared, ...(await dataDir(name)), PORT: String(port), ASSETD_RUN_JOBS: 'false' });
       // The first process migrates the database and makes the key; the second starts on them.
-      await ready(base, proc);
-      apis.push(base);
+      const proc = await startServe({ ...shared, ...(await dataDir(name)), ASSETD_RUN_JOBS: 'false' }, name);
+      procs.push(proc);
+      apis.push(proc.base);
     }
-    for (const name of ['worker1', 'worker2']) start(name, 'worker', { ...shared, ...(await dataDir(name)) });
+    for (const name of ['worker1', 'worker2']) procs.push(spawnAssetd('worker', { ...shared, ...(await dataDir(name)) }, name));
     await db.connect();
     const row = await db.query('select project_id from api_keys where id = $1', [key.id]);
     key.projectId = row.rows[0].project_id;
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(
-      procs.map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await Promise.all(procs.map((proc) => proc.stop('SIGTERM')));
+    await killAssetdProcesses();
     await db?.end();
     if (postgres?.url) {
       const admin = new pg.Client({ connectionString: postgres.url });
@@ -223,16 +155,14 @@ describe.skipIf(skipReason)('scale-out: 2 API processes and 2 workers on Postgre
     });
     expect((await fetch(upload.parts[0].url, { method: 'PUT', body: png })).status).toBe(200);
     const { upload: completing } = await api(apis[0] as string, 'POST', `/v1/uploads/${upload.id}/action`, { action: 'complete' });
-    const holder = await waitFor('a worker to take the job', async () => {
+    const holder = await waitForAll('a worker to take the job', async () => {
       const { rows } = await db.query("select locked_by from jobs where id = $1 and status = 'running'", [completing.jobId]);
       return rows[0]?.locked_by as string | undefined;
     });
     const pid = Number(holder.split(':').at(-2));
     const victim = procs.find((proc) => proc.child.pid === pid);
     expect(victim?.name).toMatch(/^worker/);
-    const killed = new Promise((resolve) => victim?.child.once('exit', resolve));
-    victim?.child.kill('SIGKILL');
-    await killed;
+    await victim?.kill();
 
     const done = await settled(upload.id);
     expect(done.status, done.errorMessage).toBe('imported');

@@ -1,28 +1,18 @@
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { DATABASES } from '../../server/test/helpers/databases.ts';
 import { startTestServer, type TestServer } from '../../server/test/helpers/http.ts';
 import { listen } from '../../server/test/helpers/listen.ts';
+import { chromiumMissing as chromiumMissingFor, launchChromium } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Why the browser tests cannot run here, if they cannot (never allowed under CI=true). */
-export async function chromiumMissing(): Promise<string | undefined> {
-  try {
-    await access(CHROMIUM);
-    return undefined;
-  } catch {
-    const reason = `Chromium not found at ${CHROMIUM}: the web library's browser tests are skipped (apt-get install chromium, or set CHROMIUM_PATH)`;
-    if (process.env.CI === 'true') throw new Error(`${reason} — not allowed under CI=true`);
-    console.warn(reason);
-    return reason;
-  }
-}
+export const chromiumMissing = () => chromiumMissingFor("the web library's browser tests are");
 
 /** The SQLite target: the browser drives the same API on either database, which the server's suites cover. */
 export const SQLITE = DATABASES.filter((target) => target.name === 'sqlite');
@@ -52,18 +42,7 @@ export async function startWebFixture(env: Record<string, string> = {}): Promise
   if (!target) throw new Error('no SQLite target');
   const server = await startTestServer(target, { ASSETD_WEB_DIR: dist, ...env }, { jobs: true });
   const baseURL = await listen(server);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   console.log(`web library screenshots: ${shots}`);
   return {
     server,

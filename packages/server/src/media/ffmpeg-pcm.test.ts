@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeFfmpeg, hangingFfmpeg, isAlive } from '../../test/helpers/fake-ffmpeg.ts';
+import { exitWhileHanging, type FakeFfmpeg, hangingFfmpeg, isAlive } from '../../test/helpers/fake-ffmpeg.ts';
 import { fixtureFile, scratchFolder } from '../../test/helpers/media-files.ts';
 
 describe('decodeToMonoFloat', () => {
@@ -19,19 +17,12 @@ describe('decodeToMonoFloat', () => {
 
   it('kills its ffmpeg when the process exits mid-decode (no orphaned decoder)', async () => {
     // A process that starts decoding with a decoder that hangs, and exits once it runs.
-    const script = [
+    const start = [
       `import { decodeToMonoFloat } from ${JSON.stringify(new URL('./ffmpeg-pcm.ts', import.meta.url).pathname)};`,
       `const decoding = decodeToMonoFloat(${JSON.stringify(fixtureFile('audio.mp3').path)}, { ffmpeg: ${JSON.stringify(fake.path)}, timeoutMs: 60000 });`,
       '(async () => { for await (const _ of decoding) {} })().catch(() => {});',
-      'const started = Date.now();',
-      'const poll = setInterval(async () => {',
-      `  const pids = (await import('node:fs')).readFileSync(${JSON.stringify(`${fake.path}.pids`)}, 'utf8').trim();`,
-      '  if (pids || Date.now() - started > 10_000) { clearInterval(poll); process.exit(0); }',
-      '}, 20);',
     ].join('\n');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
+    expect(await exitWhileHanging(fake, start, 1)).toBe(0);
     const pids = await fake.pids();
     expect(pids).toHaveLength(1);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);

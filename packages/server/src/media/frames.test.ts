@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeFfmpeg, hangingFfmpeg, isAlive } from '../../test/helpers/fake-ffmpeg.ts';
+import { exitWhileHanging, type FakeFfmpeg, hangingFfmpeg, isAlive } from '../../test/helpers/fake-ffmpeg.ts';
 import { fixtureFile, scratchFolder } from '../../test/helpers/media-files.ts';
 import { findFfmpeg } from './ffmpeg.ts';
 import { extractFrames } from './frames.ts';
@@ -58,18 +56,11 @@ describe('extractFrames leaves no ffmpeg behind', () => {
     const fake = await hangingFfmpeg(scratch.dir, 'ffmpeg-orphan');
     fakes.push(fake);
     // A process that starts extracting frames and exits while both runs hang.
-    const script = [
+    const start = [
       `import { extractFrames } from ${JSON.stringify(new URL('./frames.ts', import.meta.url).pathname)};`,
       `extractFrames(${JSON.stringify(fixtureFile('video.mp4').path)}, ${JSON.stringify(options(fake.path))}).catch(() => {});`,
-      'const started = Date.now();',
-      'const poll = setInterval(async () => {',
-      `  const pids = (await import('node:fs')).readFileSync(${JSON.stringify(`${fake.path}.pids`)}, 'utf8').trim().split('\\n').filter(Boolean);`,
-      '  if (pids.length === 2 || Date.now() - started > 10_000) { clearInterval(poll); process.exit(0); }',
-      '}, 20);',
     ].join('\n');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
+    expect(await exitWhileHanging(fake, start, 2)).toBe(0);
     const pids = await fake.pids();
     expect(pids).toHaveLength(2);
     // Killed in the 'exit' handler, before the process was gone.

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,4 +60,23 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * Runs `start` (module code, one statement that starts runs of `fake`) in a Node process of its
+ * own, which exits by itself once `runs` runs hang (or after 10 s, a bound); resolves with its
+ * exit code. Whatever the code under test does on 'exit' has happened by then.
+ */
+export async function exitWhileHanging(fake: FakeFfmpeg, start: string, runs: number): Promise<number | null> {
+  const script = [
+    start,
+    'const started = Date.now();',
+    'const poll = setInterval(async () => {',
+    `  const pids = (await import('node:fs')).readFileSync(${JSON.stringify(`${fake.path}.pids`)}, 'utf8').trim().split('\\n').filter(Boolean);`,
+    `  if (pids.length >= ${runs} || Date.now() - started > 10_000) { clearInterval(poll); process.exit(0); }`,
+    '}, 20);',
+  ].join('\n');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [code] = await once(child, 'exit');
+  return code as number | null;
 }

@@ -388,14 +388,13 @@ describe('downloadToStaging: limits and failures', () => {
 
   it('stops a download mid-body when its signal aborts (canceled, or the job lost its lease), leaving nothing staged', async () => {
     const stop = new AbortController();
-    const started = Date.now();
     setTimeout(() => stop.abort(new Error('lease lost')), 150);
+    // Its own timeout is past the test's: only the abort can end it in time, as IMPORT_CANCELED (not IMPORT_TIMEOUT).
     const error = await importFailure(
-      downloadToStaging(`${server.origin}/trickle`, options({ timeoutMs: 10_000, signal: stop.signal })),
+      downloadToStaging(`${server.origin}/trickle`, options({ timeoutMs: 600_000, signal: stop.signal })),
       'IMPORT_CANCELED',
     );
     expect(error.retryable).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('reports a connection cut mid-body as retryable', async () => {
