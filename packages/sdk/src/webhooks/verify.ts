@@ -1,7 +1,14 @@
-import { Webhook } from 'standardwebhooks';
+import { Webhook, WebhookVerificationError as LibraryVerificationError } from 'standardwebhooks';
+import { AssetdError } from '../core/errors.ts';
 import type { AssetdEvent } from '../resources/events.ts';
 
-export { WebhookVerificationError } from 'standardwebhooks';
+/**
+ * The request is not a webhook from assetd under this secret: forged, altered, or stale. Ours
+ * rather than the library's, so the SDK's types never reach into a Node-only declaration.
+ */
+export class WebhookVerificationError extends AssetdError {
+  override name = 'WebhookVerificationError';
+}
 
 /** Request headers as a framework gives them: a Headers object, or a record (Node's lower-cased IncomingHttpHeaders). */
 export type WebhookHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -26,5 +33,10 @@ export function verifyWebhook(payload: string, headers: WebhookHeaders, secret: 
     'webhook-timestamp': header(headers, 'webhook-timestamp'),
     'webhook-signature': header(headers, 'webhook-signature'),
   };
-  return new Webhook(secret).verify(payload, wanted) as AssetdEvent;
+  try {
+    return new Webhook(secret).verify(payload, wanted) as AssetdEvent;
+  } catch (error) {
+    if (error instanceof LibraryVerificationError) throw new WebhookVerificationError(error.message, { cause: error });
+    throw error;
+  }
 }
