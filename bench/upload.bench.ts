@@ -54,6 +54,8 @@ interface Measure {
 interface Run {
   readonly accepted: Measure;
   readonly done?: Measure;
+  /** assetd: whether the import job took the digest the parts were hashed into as they landed (its log line says). */
+  readonly digestFromParts?: boolean;
 }
 
 interface Contender {
@@ -155,9 +157,15 @@ function assetdContender(name: string, api: ChildServer): Contender {
       );
       const deleted = await fetch(`${api.url}/v1/assets/${assetId}`, { method: 'DELETE', headers: { authorization: auth } });
       if (!deleted.ok) throw new Error(`DELETE asset: ${deleted.status} ${await deleted.text()}`);
-      return run;
+      return { ...run, digestFromParts: importLine(api.output(), upload.id)?.digest === 'from parts' };
     },
   };
+}
+
+/** The import job's log line for an upload (pino JSON: the process logs at info here). */
+function importLine(output: string, uploadId: string): { digest?: string } | undefined {
+  const line = output.split('\n').find((text) => text.includes('"upload imported"') && text.includes(uploadId));
+  return line ? (JSON.parse(line) as { digest?: string }) : undefined;
 }
 
 function tusContender(server: ChildServer, dir: string): Contender {
@@ -183,7 +191,7 @@ function s3rverContender(server: ChildServer): Contender {
     servers: [server],
     pids: async () => [server.pid],
     async upload(file, size) {
-      const s3 = new S3Multipart(`${server.url}/bench`, `bench-${n++}.wav`);
+      const s3 = new S3Multipart(`${server.url}/bench`, `bench-${n++}.bin`);
       const id = await s3.start();
       let etags: string[] = [];
       const run = await measured(
@@ -212,7 +220,8 @@ async function main(): Promise<void> {
     ASSETD_DATA_DIR: path.join(dir, name),
     ASSETD_API_KEY: KEY,
     ASSETD_API_SECRET: SECRET,
-    ASSETD_LOG_LEVEL: 'warn',
+    // Info, for the import job's line (whether it took the parts' digest); a few dozen request lines a round.
+    ASSETD_LOG_LEVEL: 'info',
   });
   const start = async (args: string[], env: Record<string, string>, url: string, ready: string) => {
     const server = await startChild(node, args, env, url, ready);
@@ -220,7 +229,7 @@ async function main(): Promise<void> {
     return server;
   };
   try {
-    const source = path.join(dir, 'source.wav');
+    const source = path.join(dir, 'source.bin');
     await makeSource(source, fileSize);
     const cli = path.join(root, 'packages', 'cli', 'src', 'main.ts');
     const bare = await start(
@@ -270,7 +279,7 @@ async function main(): Promise<void> {
       `upload: ${(fileSize / MiB).toFixed(0)} MiB as ${Math.ceil(fileSize / PART)} × 8 MiB parts, ${IN_FLIGHT} in flight, ${rounds} rounds interleaved; load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`,
     );
     // Idle memory on these machines is handed back to the host: warm every server up first.
-    const warmup = path.join(dir, 'warmup.wav');
+    const warmup = path.join(dir, 'warmup.bin');
     await makeSource(warmup, 64 * MiB);
     for (const contender of contenders) await contender.upload(warmup, 64 * MiB);
     await rm(warmup);
@@ -286,7 +295,7 @@ async function main(): Promise<void> {
     const bareRuns = runs.get(baseline) as Run[];
     const bareRate = spread(bareRuns.map((run) => mbPerSecond(fileSize, run.accepted.seconds)));
     const figures: Figure[] = [];
-    const show = (label: string, measures: Measure[], ratios: number[] | undefined, rss: number) => {
+    const show = (label: string, measures: Measure[], ratios: number[] | undefined, rss: number, detail?: Record<string, string>) => {
       const rate = spread(measures.map((m) => mbPerSecond(fileSize, m.seconds)));
       const cpu = spread(measures.map((m) => m.cpu / gib));
       const ratio = ratios && spread(ratios);
@@ -304,6 +313,7 @@ async function main(): Promise<void> {
         ...(ratio ? { baseline: { name: baseline.name, value: bareRate }, ratio } : {}),
         cpuSecondsPerGiB: cpu,
         peakRssMb: Math.round(rss),
+        ...(detail ? { detail } : {}),
       });
     };
     const rssOf = async (contender: Contender) => {
@@ -322,12 +332,18 @@ async function main(): Promise<void> {
         rss.total,
       );
       if (contender.done) {
+        const digests = own.filter((run) => run.digestFromParts !== undefined);
+        const detail = digests.length
+          ? { 'imports that took the parts digest': `${digests.filter((run) => run.digestFromParts).length}/${digests.length}` }
+          : undefined;
         show(
           `${contender.name}, ${contender.done}`,
           own.map((run) => run.done as Measure),
           perRound((run) => run.done as Measure),
           rss.total,
+          detail,
         );
+        if (detail) console.log(`  ${''.padEnd(22)}${Object.entries(detail).map(([key, value]) => `${key}: ${value}`)}`);
       }
       console.log(`  ${''.padEnd(22)}peak RSS ${rss.each.map((mb) => `${mb.toFixed(0)} MB`).join(' + ')}`);
     }
