@@ -15,13 +15,12 @@ import { DEFAULT_MAX_RENDITIONS_PER_FILE, Renditions } from './files/renditions.
 import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
-import { Metrics } from './metrics/metrics.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { UploadDownloader } from './pipeline/download-upload.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
 import { PreviewRefresher } from './pipeline/refresh-previews.ts';
 import { QuotaService } from './quotas/quota-service.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
-import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
 import { createImporter, type Importer } from './uploads/importer.ts';
 import { DOWNLOAD_UPLOAD_JOB, PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
@@ -86,8 +85,11 @@ export async function createStorage(config: Config): Promise<StorageBackend> {
   switch (storage.kind) {
     case 'local':
       return new LocalStorage(storage.root);
-    case 's3':
+    case 's3': {
+      // Loaded only here: the AWS SDK is a few MB of heap a process on local storage never needs.
+      const { S3Storage } = await import('./storage/s3/s3-storage.ts');
       return S3Storage.open({ ...storage, tmpDir: path.join(config.dataDir, 'tmp') });
+    }
   }
 }
 
@@ -143,7 +145,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
-    const metrics = new Metrics(db.kysely, config.metrics.port !== undefined || config.metrics.token !== undefined);
+    const metrics = await createMetrics(db.kysely, config.metrics.port !== undefined || config.metrics.token !== undefined);
     runner = new JobRunner(
       jobs,
       new Map<string, JobHandler>([

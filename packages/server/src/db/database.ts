@@ -11,7 +11,6 @@ import * as jobProjects from './migrations/008_job_projects.ts';
 import * as idempotencyKeys from './migrations/010_idempotency_keys.ts';
 import * as assetNameSearch from './migrations/011_asset_name_search.ts';
 import * as projectQuotas from './migrations/013_project_quotas.ts';
-import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -60,13 +59,15 @@ export function openDatabase(url: string, limits: DatabaseLimits, options: OpenO
     engine === 'sqlite'
       ? openSqlite(url.slice('sqlite:'.length), limits.busyTimeoutMs)
       : new PostgresDialect({
-          pool: createPostgresPool(url, {
-            schema: options.schema,
-            max: POOL_SIZE,
-            connectTimeoutMs: limits.connectTimeoutMs,
-            statementTimeoutMs: limits.statementTimeoutMs,
-            onConnectionError: options.onConnectionError ?? (() => {}),
-          }),
+          // Made with the first query: node-postgres is loaded only by a process that uses PostgreSQL.
+          pool: async () =>
+            (await import('./postgres-pool.ts')).createPostgresPool(url, {
+              schema: options.schema,
+              max: POOL_SIZE,
+              connectTimeoutMs: limits.connectTimeoutMs,
+              statementTimeoutMs: limits.statementTimeoutMs,
+              onConnectionError: options.onConnectionError ?? (() => {}),
+            }),
         });
   const kysely = new Kysely<Database>({ dialect });
   return {
