@@ -17,7 +17,7 @@ import {
   startChild,
   writeResults,
 } from './lib.ts';
-import { makeSource, putParts, S3Multipart, split, tusUpload } from './upload-clients.ts';
+import { AssetdUploads, makeSource, putParts, S3Multipart, split, tusUpload } from './upload-clients.ts';
 
 /**
  * Upload throughput beside the ceiling and the peers, in the same run: one file as 8 MiB parts,
@@ -43,7 +43,6 @@ const PART = 8 * MiB;
 const IN_FLIGHT = 4;
 const KEY = 'key_bench';
 const SECRET = 'bench-secret-0123456789abcdef';
-const auth = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`;
 
 interface Measure {
   readonly seconds: number;
@@ -88,12 +87,6 @@ async function measured(pids: readonly number[], accept: () => Promise<void>, fi
   return { accepted, done: { seconds: elapsed(), cpu: (await cpuOf(pids)) - cpuBefore } };
 }
 
-async function json(url: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { ...init, headers: { authorization: auth, 'content-type': 'application/json', ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
-
 function bareContender(server: ChildServer): Contender {
   return {
     name: 'bare node at offsets',
@@ -110,53 +103,24 @@ function bareContender(server: ChildServer): Contender {
 /** assetd's whole flow; accepted is the PUTs, imported adds complete and the import job. The asset is deleted after (no dedup hit next round). */
 function assetdContender(name: string, api: ChildServer): Contender {
   const pids = async () => [api.pid, ...(await childPids(api.pid))];
+  const client = new AssetdUploads(api.url, KEY, SECRET);
   return {
     name,
     done: 'imported',
     servers: [api],
     pids,
     async upload(file, size) {
-      const count = Math.ceil(size / PART);
-      const { upload } = (await json(`${api.url}/v1/uploads`, {
-        method: 'POST',
-        // An opaque model file: its import is the hash and the records, not a pass of the pipeline
-        // over every byte (a WAV's waveform reads them all; waveform.bench.ts measures that).
-        body: JSON.stringify({
-          fileName: 'bench.bin',
-          contentType: 'application/octet-stream',
-          kind: 'model',
-          parts: count,
-          fileSize: size,
-        }),
-      })) as { upload: { id: string; parts: Array<{ number: number; url: string }> } };
-      const urls = new Map(upload.parts.map((part) => [part.number, part.url]));
+      const upload = await client.create(size, PART);
       let assetId = '';
       const run = await measured(
         await pids(),
-        async () =>
-          void (await putParts(
-            file,
-            split(size, count, (n) => urls.get(n) as string),
-            IN_FLIGHT,
-          )),
+        async () => void (await putParts(file, upload.parts, IN_FLIGHT)),
         async () => {
-          await json(`${api.url}/v1/uploads/${upload.id}/action`, { method: 'POST', body: JSON.stringify({ action: 'complete' }) });
-          for (let i = 0; i < 12_000; i++) {
-            const { upload: state } = (await json(`${api.url}/v1/uploads/${upload.id}`)) as {
-              upload: { status: string; entityId?: string; errorMessage?: string };
-            };
-            if (state.status === 'imported') {
-              assetId = state.entityId ?? '';
-              return;
-            }
-            if (state.status === 'failed') throw new Error(`bench upload failed: ${state.errorMessage}`);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-          throw new Error('the upload was not imported within 4 minutes');
+          await client.complete(upload.id);
+          assetId = await client.imported(upload.id);
         },
       );
-      const deleted = await fetch(`${api.url}/v1/assets/${assetId}`, { method: 'DELETE', headers: { authorization: auth } });
-      if (!deleted.ok) throw new Error(`DELETE asset: ${deleted.status} ${await deleted.text()}`);
+      await client.deleteAsset(assetId);
       return { ...run, digestFromParts: importLine(api.output(), upload.id)?.digest === 'from parts' };
     },
   };
