@@ -99,7 +99,7 @@ export class Sha256Thread {
     clearTimeout(this.#idle);
     this.#idle = undefined;
     if (this.#running) return this.#running;
-    const worker = new Worker(new URL('./sha256-thread-main.ts', import.meta.url), {
+    const worker = new Worker(new URL('./sha256-thread-main.js', import.meta.url), {
       // It holds a few hash states and one buffer outside its heap: a small heap is plenty.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
