@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ChildServer, type Figure, GiB, MiB, row, startChild, writeResults } from './lib.ts';
+import { type ChildServer, type Figure, GiB, MiB, startChild, writeResults } from './lib.ts';
 import { AssetdUploads, makeSource, putParts, split } from './upload-clients.ts';
 
 /**
@@ -11,7 +11,7 @@ import { AssetdUploads, makeSource, putParts, split } from './upload-clients.ts'
  * the bare Node server at offsets taking the same upload (the baseline). Each in a fresh
  * process: idle is the most RSS seen over 2 s once it has been up 3 s; "upload" is the most
  * seen, sampled every 50 ms, from the first part to the end (assetd: to the completion's answer
- * with ASSETD_RUN_JOBS=false, to "imported" when it runs jobs). Writes
+ * with ASSETD_RUN_JOBS=false, to "imported" when it runs jobs); then idle again. Writes
  * bench/results/upload-memory.json. `--quick`: 1 GiB.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,6 +62,8 @@ interface Measured {
   readonly name: string;
   readonly idle: number;
   readonly upload: number;
+  /** Idle again once the upload is over (V8 keeps much of what it grew). */
+  readonly after: number;
   readonly goal?: number;
 }
 
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     await fetch(`${bare.url}/?create=1&size=${fileSize}`, { method: 'PUT' });
     const bareParts = split(fileSize, Math.ceil(fileSize / PART), (_n, offset) => `${bare.url}/?offset=${offset}`);
     const bareUpload = await peakDuring(bare.pid, async () => void (await putParts(source, bareParts, IN_FLIGHT)));
-    measured.push({ name: 'bare node at offsets', idle: bareIdle, upload: bareUpload });
+    measured.push({ name: 'bare node at offsets', idle: bareIdle, upload: bareUpload, after: await idleMb(bare.pid) });
     await stop(bare);
     await rm(path.join(dir, 'data'), { force: true });
 
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
         await client.complete(upload.id);
         if (runJobs) await client.imported(upload.id);
       });
-      measured.push({ name, idle, upload: peak, goal });
+      measured.push({ name, idle, upload: peak, after: await idleMb(server.pid), goal });
       await stop(server);
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -133,17 +135,18 @@ async function main(): Promise<void> {
     const baseline = measured[0] as Measured;
     for (const each of measured) {
       const vsBare = each === baseline ? undefined : each.upload / baseline.upload;
-      console.log(
-        row(each.name, {
-          'MB idle': each.idle.toFixed(0),
-          'MB during the upload': each.upload.toFixed(0),
-          ...(vsBare ? { '× bare': vsBare.toFixed(2) } : {}),
-          ...(each.goal ? { goal: `≤ ${each.goal} MB: ${Math.max(each.idle, each.upload) <= each.goal ? 'met' : 'not met'}` } : {}),
-        }),
-      );
-      for (const [moment, value] of [
-        ['idle', each.idle],
-        ['during the upload', each.upload],
+      const cells = [
+        `idle ${each.idle.toFixed(0)} MB`,
+        `during the upload ${each.upload.toFixed(0)} MB`,
+        `idle after it ${each.after.toFixed(0)} MB`,
+        ...(vsBare ? [`${vsBare.toFixed(2)} × bare during it`] : []),
+        ...(each.goal ? [`goal ≤ ${each.goal} MB: ${Math.max(each.idle, each.upload, each.after) <= each.goal ? 'met' : 'not met'}`] : []),
+      ];
+      console.log(`  ${each.name.padEnd(38)}${cells.join(', ')}`);
+      for (const [moment, value, base] of [
+        ['idle', each.idle, baseline.idle],
+        ['during the upload', each.upload, baseline.upload],
+        ['idle after the upload', each.after, baseline.after],
       ] as const) {
         figures.push({
           name: `${each.name}, ${moment}`,
@@ -152,10 +155,10 @@ async function main(): Promise<void> {
           ...(each === baseline
             ? {}
             : {
-                baseline: { name: `${baseline.name}, ${moment}`, value: spreadOf(moment === 'idle' ? baseline.idle : baseline.upload) },
+                baseline: { name: `${baseline.name}, ${moment}`, value: spreadOf(base) },
                 // Lower is better here: × the bare server's RSS at the same moment.
                 detail: {
-                  timesBare: Number((value / (moment === 'idle' ? baseline.idle : baseline.upload)).toFixed(2)),
+                  timesBare: Number((value / base).toFixed(2)),
                   ...(each.goal ? { goalMb: each.goal } : {}),
                 },
               }),
