@@ -29,6 +29,8 @@ export interface ChildServer {
   readonly process: ChildProcess;
   readonly pid: number;
   readonly url: string;
+  /** What it has written so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startChild(
     process: child,
     pid: child.pid as number,
     url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -125,8 +128,8 @@ export interface Figure {
   readonly ratio?: Spread;
   readonly cpuSecondsPerGiB?: Spread;
   readonly peakRssMb?: number;
-  /** What else the bench measured beside this figure (CPU per request, memory at rest…). */
-  readonly details?: Readonly<Record<string, number | Spread>>;
+  /** What else the bench measured beside this figure, or what it depends on (CPU per request, memory at rest…). */
+  readonly details?: Readonly<Record<string, number | string | Spread>>;
 }
 
 /** Writes `bench/results/<name>.json`, so a run can be compared with the last. */

@@ -17,7 +17,7 @@ import {
   startChild,
   writeResults,
 } from './lib.ts';
-import { makeSource, putParts, S3Multipart, split, tusUpload } from './upload-clients.ts';
+import { AssetdUploads, makeSource, putParts, S3Multipart, split, tusUpload } from './upload-clients.ts';
 
 /**
  * Upload throughput beside the ceiling and the peers, in the same run: one file as 8 MiB parts,
@@ -43,7 +43,6 @@ const PART = 8 * MiB;
 const IN_FLIGHT = 4;
 const KEY = 'key_bench';
 const SECRET = 'bench-secret-0123456789abcdef';
-const auth = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`;
 
 interface Measure {
   readonly seconds: number;
@@ -54,6 +53,8 @@ interface Measure {
 interface Run {
   readonly accepted: Measure;
   readonly done?: Measure;
+  /** assetd: whether the import job took the digest the parts were hashed into as they landed (its log line says). */
+  readonly digestFromParts?: boolean;
 }
 
 interface Contender {
@@ -86,12 +87,6 @@ async function measured(pids: readonly number[], accept: () => Promise<void>, fi
   return { accepted, done: { seconds: elapsed(), cpu: (await cpuOf(pids)) - cpuBefore } };
 }
 
-async function json(url: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { ...init, headers: { authorization: auth, 'content-type': 'application/json', ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
-
 function bareContender(server: ChildServer): Contender {
   return {
     name: 'bare node at offsets',
@@ -108,56 +103,33 @@ function bareContender(server: ChildServer): Contender {
 /** assetd's whole flow; accepted is the PUTs, imported adds complete and the import job. The asset is deleted after (no dedup hit next round). */
 function assetdContender(name: string, api: ChildServer): Contender {
   const pids = async () => [api.pid, ...(await childPids(api.pid))];
+  const client = new AssetdUploads(api.url, KEY, SECRET);
   return {
     name,
     done: 'imported',
     servers: [api],
     pids,
     async upload(file, size) {
-      const count = Math.ceil(size / PART);
-      const { upload } = (await json(`${api.url}/v1/uploads`, {
-        method: 'POST',
-        // An opaque model file: its import is the hash and the records, not a pass of the pipeline
-        // over every byte (a WAV's waveform reads them all; waveform.bench.ts measures that).
-        body: JSON.stringify({
-          fileName: 'bench.bin',
-          contentType: 'application/octet-stream',
-          kind: 'model',
-          parts: count,
-          fileSize: size,
-        }),
-      })) as { upload: { id: string; parts: Array<{ number: number; url: string }> } };
-      const urls = new Map(upload.parts.map((part) => [part.number, part.url]));
+      const upload = await client.create(size, PART);
       let assetId = '';
       const run = await measured(
         await pids(),
-        async () =>
-          void (await putParts(
-            file,
-            split(size, count, (n) => urls.get(n) as string),
-            IN_FLIGHT,
-          )),
+        async () => void (await putParts(file, upload.parts, IN_FLIGHT)),
         async () => {
-          await json(`${api.url}/v1/uploads/${upload.id}/action`, { method: 'POST', body: JSON.stringify({ action: 'complete' }) });
-          for (let i = 0; i < 12_000; i++) {
-            const { upload: state } = (await json(`${api.url}/v1/uploads/${upload.id}`)) as {
-              upload: { status: string; entityId?: string; errorMessage?: string };
-            };
-            if (state.status === 'imported') {
-              assetId = state.entityId ?? '';
-              return;
-            }
-            if (state.status === 'failed') throw new Error(`bench upload failed: ${state.errorMessage}`);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-          throw new Error('the upload was not imported within 4 minutes');
+          await client.complete(upload.id);
+          assetId = await client.imported(upload.id);
         },
       );
-      const deleted = await fetch(`${api.url}/v1/assets/${assetId}`, { method: 'DELETE', headers: { authorization: auth } });
-      if (!deleted.ok) throw new Error(`DELETE asset: ${deleted.status} ${await deleted.text()}`);
-      return run;
+      await client.deleteAsset(assetId);
+      return { ...run, digestFromParts: importLine(api.output(), upload.id)?.digest === 'from parts' };
     },
   };
+}
+
+/** The import job's log line for an upload (pino JSON: the process logs at info here). */
+function importLine(output: string, uploadId: string): { digest?: string } | undefined {
+  const line = output.split('\n').find((text) => text.includes('"upload imported"') && text.includes(uploadId));
+  return line ? (JSON.parse(line) as { digest?: string }) : undefined;
 }
 
 function tusContender(server: ChildServer, dir: string): Contender {
@@ -183,7 +155,7 @@ function s3rverContender(server: ChildServer): Contender {
     servers: [server],
     pids: async () => [server.pid],
     async upload(file, size) {
-      const s3 = new S3Multipart(`${server.url}/bench`, `bench-${n++}.wav`);
+      const s3 = new S3Multipart(`${server.url}/bench`, `bench-${n++}.bin`);
       const id = await s3.start();
       let etags: string[] = [];
       const run = await measured(
@@ -212,7 +184,8 @@ async function main(): Promise<void> {
     ASSETD_DATA_DIR: path.join(dir, name),
     ASSETD_API_KEY: KEY,
     ASSETD_API_SECRET: SECRET,
-    ASSETD_LOG_LEVEL: 'warn',
+    // Info, for the import job's line (whether it took the parts' digest); a few dozen request lines a round.
+    ASSETD_LOG_LEVEL: 'info',
   });
   const start = async (args: string[], env: Record<string, string>, url: string, ready: string) => {
     const server = await startChild(node, args, env, url, ready);
@@ -220,7 +193,7 @@ async function main(): Promise<void> {
     return server;
   };
   try {
-    const source = path.join(dir, 'source.wav');
+    const source = path.join(dir, 'source.bin');
     await makeSource(source, fileSize);
     const cli = path.join(root, 'packages', 'cli', 'src', 'main.ts');
     const bare = await start(
@@ -270,7 +243,7 @@ async function main(): Promise<void> {
       `upload: ${(fileSize / MiB).toFixed(0)} MiB as ${Math.ceil(fileSize / PART)} × 8 MiB parts, ${IN_FLIGHT} in flight, ${rounds} rounds interleaved; load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`,
     );
     // Idle memory on these machines is handed back to the host: warm every server up first.
-    const warmup = path.join(dir, 'warmup.wav');
+    const warmup = path.join(dir, 'warmup.bin');
     await makeSource(warmup, 64 * MiB);
     for (const contender of contenders) await contender.upload(warmup, 64 * MiB);
     await rm(warmup);
@@ -286,7 +259,7 @@ async function main(): Promise<void> {
     const bareRuns = runs.get(baseline) as Run[];
     const bareRate = spread(bareRuns.map((run) => mbPerSecond(fileSize, run.accepted.seconds)));
     const figures: Figure[] = [];
-    const show = (label: string, measures: Measure[], ratios: number[] | undefined, rss: number) => {
+    const show = (label: string, measures: Measure[], ratios: number[] | undefined, rss: number, detail?: Record<string, string>) => {
       const rate = spread(measures.map((m) => mbPerSecond(fileSize, m.seconds)));
       const cpu = spread(measures.map((m) => m.cpu / gib));
       const ratio = ratios && spread(ratios);
@@ -304,6 +277,7 @@ async function main(): Promise<void> {
         ...(ratio ? { baseline: { name: baseline.name, value: bareRate }, ratio } : {}),
         cpuSecondsPerGiB: cpu,
         peakRssMb: Math.round(rss),
+        ...(detail ? { details: detail } : {}),
       });
     };
     const rssOf = async (contender: Contender) => {
@@ -322,12 +296,18 @@ async function main(): Promise<void> {
         rss.total,
       );
       if (contender.done) {
+        const digests = own.filter((run) => run.digestFromParts !== undefined);
+        const detail = digests.length
+          ? { 'imports that took the parts digest': `${digests.filter((run) => run.digestFromParts).length}/${digests.length}` }
+          : undefined;
         show(
           `${contender.name}, ${contender.done}`,
           own.map((run) => run.done as Measure),
           perRound((run) => run.done as Measure),
           rss.total,
+          detail,
         );
+        if (detail) console.log(`  ${''.padEnd(22)}${Object.entries(detail).map(([key, value]) => `${key}: ${value}`)}`);
       }
       console.log(`  ${''.padEnd(22)}peak RSS ${rss.each.map((mb) => `${mb.toFixed(0)} MB`).join(' + ')}`);
     }

@@ -20,13 +20,12 @@ import { toWireEvent } from './http/scenario/event-wire.ts';
 import { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { type JobHandler, JobRunner, type RunnerOptions } from './jobs/job-runner.ts';
-import { Metrics } from './metrics/metrics.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { UploadDownloader } from './pipeline/download-upload.ts';
 import { UploadProcessor } from './pipeline/process-upload.ts';
 import { PreviewRefresher } from './pipeline/refresh-previews.ts';
 import { QuotaService } from './quotas/quota-service.ts';
 import { LocalStorage } from './storage/local/local-storage.ts';
-import { S3Storage } from './storage/s3/s3-storage.ts';
 import type { StorageBackend } from './storage/storage.ts';
 import { createImporter, type Importer } from './uploads/importer.ts';
 import { DOWNLOAD_UPLOAD_JOB, PROCESS_UPLOAD_JOB } from './uploads/upload.ts';
@@ -99,8 +98,11 @@ export async function createStorage(config: Config): Promise<StorageBackend> {
   switch (storage.kind) {
     case 'local':
       return new LocalStorage(storage.root);
-    case 's3':
+    case 's3': {
+      // Loaded only here: the AWS SDK is a few MB of heap a process on local storage never needs.
+      const { S3Storage } = await import('./storage/s3/s3-storage.ts');
       return S3Storage.open({ ...storage, tmpDir: path.join(config.dataDir, 'tmp') });
+    }
   }
 }
 
@@ -160,7 +162,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       { maxPixels: config.maxImagePixels, stepTimeoutMs: config.uploads.stepTimeoutSeconds * 1000, ffmpeg: config.ffmpeg },
       log,
     );
-    const metrics = new Metrics(db.kysely, config.metrics.port !== undefined || config.metrics.token !== undefined);
+    const metrics = await createMetrics(db.kysely, config.metrics.port !== undefined || config.metrics.token !== undefined);
     // Webhook payloads are the API's objects, their file links signed as each attempt is made, on the server's own origin.
     const renderEvent: EventRenderer = (event) =>
       toWireEvent(event, fileLinker(signer, config.urlTtlSeconds, serverOrigin(config), undefined, { mode: config.fileLinks, storage }));

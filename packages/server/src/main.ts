@@ -9,6 +9,7 @@ import { loadConfig } from './config.ts';
 import { type Container, createContainer } from './container.ts';
 import { startMetricsServer } from './http/metrics.ts';
 import { startBackground } from './jobs/background.ts';
+import { settleHeap } from './lib/heap-pacing.ts';
 import { keepFilesPrivate, privateFolder } from './lib/private-files.ts';
 import { ffmpegFor, ffmpegVersion } from './media/ffmpeg.ts';
 
@@ -173,7 +174,8 @@ export async function serve(env: Env = process.env): Promise<void> {
       { allowedHosts: config.allowedHosts },
       'ASSETD_PUBLIC_URL is not set: links use the request Host only for localhost and ASSETD_ALLOWED_HOSTS, else the listening address; set ASSETD_PUBLIC_URL to the address clients use',
     );
-  }
+  } // Loading grew the heap (its young generation most) for good: give that back before requests come.
+  settleHeap();
 }
 
 /** A process that only runs jobs (scale-out: any number of them beside the API processes). */

@@ -1,4 +1,4 @@
-import { Webhook, WebhookVerificationError as LibraryVerificationError } from 'standardwebhooks';
+import { WebhookVerificationError as LibraryVerificationError, Webhook } from 'standardwebhooks';
 import { AssetdError } from '../core/errors.ts';
 import type { AssetdEvent } from '../resources/events.ts';
 

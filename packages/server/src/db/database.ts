@@ -13,7 +13,6 @@ import * as assetNameSearch from './migrations/011_asset_name_search.ts';
 import * as eventsAndWebhooks from './migrations/012_events_and_webhooks.ts';
 import * as projectQuotas from './migrations/013_project_quotas.ts';
 import * as assetFilterIndexes from './migrations/015_asset_filter_indexes.ts';
-import { createPostgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite-dialect.ts';
 
@@ -64,13 +63,15 @@ export function openDatabase(url: string, limits: DatabaseLimits, options: OpenO
     engine === 'sqlite'
       ? openSqlite(url.slice('sqlite:'.length), limits.busyTimeoutMs)
       : new PostgresDialect({
-          pool: createPostgresPool(url, {
-            schema: options.schema,
-            max: POOL_SIZE,
-            connectTimeoutMs: limits.connectTimeoutMs,
-            statementTimeoutMs: limits.statementTimeoutMs,
-            onConnectionError: options.onConnectionError ?? (() => {}),
-          }),
+          // Made with the first query: node-postgres is loaded only by a process that uses PostgreSQL.
+          pool: async () =>
+            (await import('./postgres-pool.ts')).createPostgresPool(url, {
+              schema: options.schema,
+              max: POOL_SIZE,
+              connectTimeoutMs: limits.connectTimeoutMs,
+              statementTimeoutMs: limits.statementTimeoutMs,
+              onConnectionError: options.onConnectionError ?? (() => {}),
+            }),
         });
   const kysely = new Kysely<Database>({ dialect });
   return {

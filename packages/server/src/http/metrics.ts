@@ -17,6 +17,9 @@ function uploadPath(request: FastifyRequest): 'base64' | 'form' | 'part' | undef
  * label set) and the upload bytes received; serves /metrics on this port when a token guards it.
  */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
+  const { registry } = metrics;
+  // Nothing is counted: no hook on every request either.
+  if (!registry) return;
   app.addHook('onResponse', async (request, reply) => {
     const route = request.is404 ? 'not found' : (request.routeOptions.url ?? 'unknown');
     metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
@@ -28,19 +31,21 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: s
   app.get('/metrics', { config: { auth: 'none' }, schema: { hide: true } }, async (request, reply) => {
     const given = request.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '';
     if (!safeEqual(given, token)) throw new AppError('UNAUTHORIZED', 'Metrics need Authorization: Bearer <ASSETD_METRICS_TOKEN>');
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
 }
 
 /** /metrics on a port of its own (ASSETD_METRICS_PORT): for the operator's network, so without credentials. */
 export async function startMetricsServer(metrics: Metrics, port: number, host: string): Promise<Server> {
+  const { registry } = metrics;
+  if (!registry) throw new Error('this process counts no metrics: neither ASSETD_METRICS_PORT nor ASSETD_METRICS_TOKEN is set');
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served here\n');
       return;
     }
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
     );
   });

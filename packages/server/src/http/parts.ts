@@ -78,10 +78,15 @@ export function partsFirstServer(c: Container): FastifyServerFactory | undefined
   return (fastify, options) => {
     const parts = partListener(intake, c.signer, c.config.connections, (text) => c.log.warn(text), {
       allowOrigin: (origin) => (origins === '*' ? '*' : origin !== undefined && origins.includes(origin) ? origin : undefined),
-      answered: (status, seconds, bytes) => {
-        c.metrics.request('PUT', PART_ROUTE, status, seconds);
-        c.metrics.received('part', bytes);
-      },
+      // Counted only where metrics are served: otherwise no timer and no listener per part.
+      ...(c.metrics.registry
+        ? {
+            answered: (status: number, seconds: number, bytes: number) => {
+              c.metrics.request('PUT', PART_ROUTE, status, seconds);
+              c.metrics.received('part', bytes);
+            },
+          }
+        : {}),
     });
     const server = createServer(options.http ?? {}, (request: IncomingMessage, response: ServerResponse) => {
       if (isPartPut(request)) parts.listener(request, response);

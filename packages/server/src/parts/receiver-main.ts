@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UrlSigner } from '../auth/url-signer.ts';
 import { loadConfig } from '../config.ts';
+import { settleHeap } from '../lib/heap-pacing.ts';
 import { keepFilesPrivate } from '../lib/private-files.ts';
 import { LocalMultipart } from '../storage/local/local-multipart.ts';
 import { createPartServer } from './part-receiver.ts';
@@ -21,7 +22,11 @@ process.once('message', (message: { secret?: string }) => {
   const server = createPartServer(intake, new UrlSigner(message.secret), config.connections, (text) => {
     process.stderr.write(`assetd part receiver: ${text}\n`);
   });
-  server.listen(port, config.host, () => process.send?.({ listening: port }));
+  server.listen(port, config.host, () => {
+    // What loading left in the heap goes back before parts come.
+    settleHeap();
+    process.send?.({ listening: port });
+  });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

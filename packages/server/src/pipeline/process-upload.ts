@@ -40,6 +40,14 @@ async function sha256Of(bytes: Readable, signal: AbortSignal | undefined): Promi
   return hash.digest('hex');
 }
 
+/** `work`, telling `done` how many milliseconds it took (when it succeeds). */
+async function timed<T>(work: Promise<T>, done: (ms: number) => void): Promise<T> {
+  const started = performance.now();
+  const value = await work;
+  done(Math.round(performance.now() - started));
+  return value;
+}
+
 /** The SHA-256 completion queued with the job (see UploadService.complete), when it is one. */
 function knownDigest(job: Job): string | undefined {
   const { sha256 } = job.payload;
@@ -157,19 +165,29 @@ export class UploadProcessor implements JobHandler {
       if (upload.fileSize !== null && upload.source === 'multipart' && size !== upload.fileSize) {
         throw new AppError('UPLOAD_NOT_COMPLETABLE', `The file has ${size} bytes, but fileSize was ${upload.fileSize}`);
       }
+      // Timed apart, for the log line: which of the two passes an import waits for.
+      let hashMs = 0;
+      let describeMs = 0;
       const [digest, description] = await withTimeout(
         Promise.all([
-          sha256 ?? sha256Of(await this.#storage.read(upload.storageKey), signal),
-          describeFile(source, {
-            maxPixels: this.#options.maxPixels,
-            ffmpeg: this.#options.ffmpeg,
-            // Half the step's budget: a model too large to draw in it is imported without a preview, not failed.
-            renderTimeoutMs: this.#options.stepTimeoutMs / 2,
-            waveformTimeoutMs: this.#options.stepTimeoutMs / 2,
-            declaredType: upload.contentType ?? undefined,
-            ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
-            signal,
-          }),
+          sha256 ??
+            timed(
+              this.#storage.read(upload.storageKey).then((bytes) => sha256Of(bytes, signal)),
+              (ms) => (hashMs = ms),
+            ),
+          timed(
+            describeFile(source, {
+              maxPixels: this.#options.maxPixels,
+              ffmpeg: this.#options.ffmpeg,
+              // Half the step's budget: a model too large to draw in it is imported without a preview, not failed.
+              renderTimeoutMs: this.#options.stepTimeoutMs / 2,
+              waveformTimeoutMs: this.#options.stepTimeoutMs / 2,
+              declaredType: upload.contentType ?? undefined,
+              ...(upload.kind === 'model' ? { opaqueKind: 'model' as const } : {}),
+              signal,
+            }),
+            (ms) => (describeMs = ms),
+          ),
         ]),
         this.#options.stepTimeoutMs,
         'Reading the file',
@@ -197,9 +215,20 @@ export class UploadProcessor implements JobHandler {
             throw Object.assign(new Error(`upload ${upload.id} was imported by another worker`), { retryable: false, alreadyDone: true });
         },
       );
-      // One line per import, for the operator: what came in, how big, how long it took.
+      // One line per import, for the operator: what came in, how big, how long it took, and
+      // whether the digest came with the job (hashed as the parts landed) or took a pass here.
       this.#log.info(
-        { uploadId: upload.id, assetId: asset, kind: description.kind, format: description.format, size, ms: Date.now() - started },
+        {
+          uploadId: upload.id,
+          assetId: asset,
+          kind: description.kind,
+          format: description.format,
+          size,
+          ms: Date.now() - started,
+          digest: sha256 ? 'from parts' : 'hashed',
+          hashMs,
+          describeMs,
+        },
         'upload imported',
       );
     } catch (error) {

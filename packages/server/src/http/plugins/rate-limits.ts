@@ -1,6 +1,6 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config, RateLimit } from '../../config.ts';
 import { AppError } from '../../errors.ts';
@@ -44,7 +44,9 @@ function limited(name: LimitName, limit: RateLimit, checked: Checked): AppError 
 const over = (checked: Checked) => !checked.isAllowed && checked.isExceeded;
 
 /** The Redis connection the counters are shared through: fails fast when down, never queues commands. */
-function connectRedis(settings: NonNullable<Config['redis']>, log: Logger): Redis {
+async function connectRedis(settings: NonNullable<Config['redis']>, log: Logger): Promise<Redis> {
+  // Loaded only when Redis is configured: a process without it keeps ioredis out of its heap.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(settings.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -81,7 +83,7 @@ export async function setUpRateLimits(
   log: Logger,
 ): Promise<{ authFailures: AuthFailureLimit | undefined; registerAfterAuth: () => void }> {
   const limits = config.rateLimits;
-  const redis = config.redis ? connectRedis(config.redis, log) : undefined;
+  const redis = config.redis ? await connectRedis(config.redis, log) : undefined;
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   await app.register(rateLimit, {
     global: false,

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { bodyBytesRead } from '../../lib/heap-pacing.ts';
 
 /** 1 MiB writes: the 16 KiB default halves throughput (DESIGN.md §7). */
 export const WRITE_BUFFER = 1024 * 1024;
@@ -61,6 +62,8 @@ export async function writeBody(body: Readable, handle: FileHandle, position: nu
         read += copied;
         if (filled === WRITE_BUFFER) await flush();
       }
+      // The chunk is copied and let go: see that such garbage is collected young.
+      bodyBytesRead(chunk.length);
     }
     if (filled > 0) await flush();
     await writing;

@@ -1,10 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomToken } from '../../lib/ids.ts';
 import { processAlive } from '../../lib/process-alive.ts';
 import type { MultipartPlan, StoredPart } from '../storage.ts';
-import { WRITE_BUFFER } from './body-writer.ts';
+import { type RemoteHash, Sha256Thread } from './sha256-thread.ts';
 
 /** Where the bytes of a part are: a file and the offset they start at. */
 export interface PartBytes {
@@ -42,10 +41,12 @@ const sameParts = (a: readonly StoredPart[], b: readonly StoredPart[]) =>
 interface Progress {
   readonly dir: string;
   readonly plan: MultipartPlan;
-  hash: Hash;
+  hash: RemoteHash;
   /** The hash as it was before part n (index n - 1), to go back to when a hashed part is sent again. */
-  readonly before: Hash[];
+  readonly before: RemoteHash[];
   readonly covered: StoredPart[];
+  /** Counts rewinds: a part hashed across one counts for nothing. */
+  generation: number;
   running: Promise<void> | undefined;
   again: boolean;
   /** The digest was checked against the records since completion sealed the upload. */
@@ -54,10 +55,20 @@ interface Progress {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** One thread hashes for every upload of the process (parts are hashed one at a time anyway: it is CPU-bound). */
+let shared: Sha256Thread | undefined;
+const sharedThread = () => {
+  shared ??= new Sha256Thread();
+  return shared;
+};
+
 /**
  * Advances the whole file's SHA-256 over the contiguous prefix of parts as they land, reading
- * back each part just written (from the page cache) into one reused buffer, so that completing
- * an upload needs no second pass over its bytes. Node cannot save a hash's state, so the state
+ * back each part just written (from the page cache), so that completing an upload needs no
+ * second pass over its bytes. The reading and hashing happen in a worker thread
+ * (`sha256-thread.ts`), off the event loop that receives the parts; a part cannot be hashed as
+ * it is written, since parts arrive out of order and SHA-256 only goes forward. Node cannot
+ * save a hash's state, so the state
  * lives in the one process that holds the upload's lease (a `hasher` file naming its pid); a
  * holder that died is replaced by the next process that receives a part, which starts again
  * from part 1. The holder also looks every 200 ms for parts other processes received.
@@ -70,13 +81,12 @@ interface Progress {
  */
 export class PrefixHasher {
   readonly #folder: PartFolder;
+  readonly #thread: Sha256Thread;
   readonly #uploads = new Map<string, Progress>();
-  readonly #buffer = Buffer.allocUnsafeSlow(WRITE_BUFFER);
-  /** One upload's hashing at a time: they share the buffer, and the work is CPU-bound anyway. */
-  #queue: Promise<void> = Promise.resolve();
 
-  constructor(folder: PartFolder) {
+  constructor(folder: PartFolder, thread: Sha256Thread = sharedThread()) {
     this.#folder = folder;
+    this.#thread = thread;
   }
 
   /** A part landed in `dir`: hash what can be hashed now, in the background. Never throws. */
@@ -87,22 +97,27 @@ export class PrefixHasher {
   async #partWritten(dir: string, plan: MultipartPlan, partNumber: number): Promise<void> {
     let progress = this.#uploads.get(dir);
     if (!progress) {
-      if (!(await this.#takeLease(dir))) return;
-      const hash = createHash('sha256');
-      progress = {
-        dir,
-        plan,
-        hash,
-        before: [],
-        covered: [],
-        running: undefined,
-        again: false,
-        checkedSealed: false,
-        lastProgress: Date.now(),
-        timer: undefined,
-      };
-      this.#uploads.set(dir, progress);
-      this.#poll(progress);
+      const leased = await this.#takeLease(dir);
+      // Another call of this process may have taken the lease meanwhile: its progress is this upload's.
+      progress = this.#uploads.get(dir);
+      if (!progress) {
+        if (!leased) return;
+        progress = {
+          dir,
+          plan,
+          hash: this.#thread.create(),
+          before: [],
+          covered: [],
+          generation: 0,
+          running: undefined,
+          again: false,
+          checkedSealed: false,
+          lastProgress: Date.now(),
+          timer: undefined,
+        };
+        this.#uploads.set(dir, progress);
+        this.#poll(progress);
+      }
     }
     // A part already hashed was sent again: go back to the state before it.
     if (partNumber <= progress.covered.length) this.#rewind(progress, partNumber);
@@ -162,9 +177,11 @@ export class PrefixHasher {
   #rewind(progress: Progress, partNumber: number): void {
     const before = progress.before[partNumber - 1];
     if (!before) return;
+    progress.hash.free();
     progress.hash = before.copy();
-    progress.before.length = partNumber - 1;
+    for (const dropped of progress.before.splice(partNumber - 1)) dropped.free();
     progress.covered.length = partNumber - 1;
+    progress.generation++;
   }
 
   #advance(progress: Progress): void {
@@ -178,9 +195,7 @@ export class PrefixHasher {
         await this.#hashReady(progress);
       } while (progress.again);
     };
-    const done = this.#queue.then(run);
-    this.#queue = done.catch(() => undefined);
-    progress.running = done
+    progress.running = run()
       .catch(() => this.#drop(progress.dir))
       .finally(() => {
         progress.running = undefined;
@@ -198,11 +213,19 @@ export class PrefixHasher {
       }
       const record = await this.#folder.record(dir, next);
       if (!record) return;
-      const before = progress.hash.copy();
-      await this.#hashPart(progress.hash, this.#folder.bytesOf(dir, record, plan), record.size);
+      const { generation, hash } = progress;
+      const before = hash.copy();
+      const bytes = this.#folder.bytesOf(dir, record, plan);
+      await hash.update(bytes.file, bytes.position, record.size);
       const after = await this.#folder.record(dir, next);
+      if (progress.generation !== generation) {
+        // An earlier part was sent again meanwhile: the hash went back before it (#rewind).
+        before.free();
+        continue;
+      }
       if (after?.etag !== record.etag) {
         // Sent again while it was being read: what was hashed may mix both writes.
+        hash.free();
         progress.hash = before;
         if (!after) return;
         continue;
@@ -213,24 +236,9 @@ export class PrefixHasher {
     }
   }
 
-  async #hashPart(hash: Hash, bytes: PartBytes, size: number): Promise<void> {
-    const handle = await open(bytes.file, 'r');
-    try {
-      let done = 0;
-      while (done < size) {
-        const { bytesRead } = await handle.read(this.#buffer, 0, Math.min(this.#buffer.length, size - done), bytes.position + done);
-        if (bytesRead === 0) throw new Error(`part file ${bytes.file} ended early`);
-        hash.update(bytesRead === this.#buffer.length ? this.#buffer : this.#buffer.subarray(0, bytesRead));
-        done += bytesRead;
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-
   /** Every part is hashed: check none changed since (another process may have taken a re-PUT), then keep the digest. */
   async #finish(progress: Progress): Promise<void> {
-    const { dir, covered } = progress;
+    const { dir, covered, generation } = progress;
     for (const part of covered) {
       const now = await this.#folder.record(dir, part.number);
       if (now?.etag !== part.etag) {
@@ -239,7 +247,14 @@ export class PrefixHasher {
         return;
       }
     }
-    const digest: Digest = { parts: [...covered], sha256: progress.hash.copy().digest('hex') };
+    // Rewound while the records were read: hash the parts again first.
+    if (progress.generation !== generation) {
+      progress.again = true;
+      return;
+    }
+    // The parts and the state taken together; a later rewind replaces the state, it never changes it.
+    const parts = [...covered];
+    const digest: Digest = { parts, sha256: await progress.hash.digest() };
     const temporary = path.join(dir, `${DIGEST}.${randomToken(8)}.tmp`);
     await writeFile(temporary, JSON.stringify(digest));
     await rename(temporary, path.join(dir, DIGEST));
@@ -274,6 +289,8 @@ export class PrefixHasher {
     if (!progress) return;
     clearInterval(progress.timer);
     this.#uploads.delete(dir);
+    progress.hash.free();
+    for (const state of progress.before) state.free();
     void rm(path.join(dir, LEASE), { force: true }).catch(() => undefined);
   }
 }
