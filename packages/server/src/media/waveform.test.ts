@@ -194,7 +194,8 @@ describe('makeWaveform', () => {
           { format: 'mp3', duration: 1, sampleRate: 22_050 },
           { ffmpeg: fake, timeoutMs: 300 },
         ),
-      ).rejects.toThrow(/stopped after 300 ms/);
+      // ffmpeg gets what is left of the 300 ms once the headers are read.
+      ).rejects.toThrow(/stopped after (29\d|300) ms/);
       expect(await alive()).toEqual([]);
     });
 
