@@ -188,13 +188,13 @@ describe('makeWaveform', () => {
 
     it('is killed at its timeout', async () => {
       // The decoder sleeps 300 s, past the test's timeout: only the 300 ms timeout ends it in time.
+      // ffmpeg gets what is left of the 300 ms once the headers are read.
       await expect(
         makeWaveform(
           fileSource(fixtureFile('audio.mp3')),
           { format: 'mp3', duration: 1, sampleRate: 22_050 },
           { ffmpeg: fake, timeoutMs: 300 },
         ),
-      // ffmpeg gets what is left of the 300 ms once the headers are read.
       ).rejects.toThrow(/stopped after (29\d|300) ms/);
       expect(await alive()).toEqual([]);
     });
