@@ -73,6 +73,12 @@ export async function startChild(
   };
 }
 
+/** `assetd serve` from the sources on 127.0.0.1:`port` with `env`, ready once /readyz answers. */
+export function startAssetd(port: number, env: Record<string, string>): Promise<ChildServer> {
+  const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'packages/cli/src/main.ts');
+  return startChild(process.execPath, [cli, 'serve'], { ...env, PORT: String(port) }, `http://127.0.0.1:${port}`, '/readyz');
+}
+
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 

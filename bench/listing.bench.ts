@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeCursor } from '../packages/server/src/assets/cursor.ts';
-import { type ChildServer, type Figure, row, scratchDatabase, spread, startChild, writeResults } from './lib.ts';
+import { type ChildServer, type Figure, row, scratchDatabase, spread, startAssetd, writeResults } from './lib.ts';
 
 /**
  * Listing latency in a large project, for every filter of `GET /v1/assets` (pageSize 50), through
@@ -259,15 +259,8 @@ const figuresOf = (engine: string, rows: number, results: readonly Latencies[], 
   ];
 };
 
-function startServer(env: Record<string, string>, dataDir: string, port: number): Promise<ChildServer> {
-  return startChild(
-    process.execPath,
-    [path.join(root, 'packages/cli/src/main.ts'), 'serve'],
-    { ...env, PORT: String(port), ASSETD_DATA_DIR: dataDir, ASSETD_API_KEY: KEY, ASSETD_API_SECRET: SECRET, ASSETD_LOG_LEVEL: 'warn' },
-    `http://127.0.0.1:${port}`,
-    '/readyz',
-  );
-}
+const startServer = (env: Record<string, string>, dataDir: string, port: number): Promise<ChildServer> =>
+  startAssetd(port, { ...env, ASSETD_DATA_DIR: dataDir, ASSETD_API_KEY: KEY, ASSETD_API_SECRET: SECRET, ASSETD_LOG_LEVEL: 'warn' });
 
 const SHA = (n: number) => `${'0'.repeat(58)}${String(n).padStart(6, '0')}`;
 

@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { type ChildServer, row, scratchDatabase, startChild } from './lib.ts';
+import { type ChildServer, row, scratchDatabase, startAssetd } from './lib.ts';
 
 /**
  * Name search (`GET /v1/assets?search=`) in a project of BENCH_SEARCH_ROWS (100,000) assets,
@@ -13,7 +12,6 @@ import { type ChildServer, row, scratchDatabase, startChild } from './lib.ts';
  * TEST_DATABASE_URL) with the trigram index of migration 011, then, as the baseline in the same
  * run, with that index dropped; on SQLite, which has no index for it (a scan of the project).
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 100_000);
 const REQUESTS = Number(process.env.BENCH_SEARCH_REQUESTS ?? 50);
 const KEY = 'key_bench';
@@ -24,15 +22,8 @@ const WORDS = ['hero', 'villain', 'sword', 'shield', 'tree', 'rock', 'castle', '
 const RARE = 'c0ffe';
 const COMMON = 'DRAGON';
 
-function startServer(env: Record<string, string>, dataDir: string, port: number): Promise<ChildServer> {
-  return startChild(
-    process.execPath,
-    [path.join(root, 'packages/cli/src/main.ts'), 'serve'],
-    { ...env, PORT: String(port), ASSETD_DATA_DIR: dataDir, ASSETD_API_KEY: KEY, ASSETD_API_SECRET: SECRET, ASSETD_LOG_LEVEL: 'warn' },
-    `http://127.0.0.1:${port}`,
-    '/readyz',
-  );
-}
+const startServer = (env: Record<string, string>, dataDir: string, port: number): Promise<ChildServer> =>
+  startAssetd(port, { ...env, ASSETD_DATA_DIR: dataDir, ASSETD_API_KEY: KEY, ASSETD_API_SECRET: SECRET, ASSETD_LOG_LEVEL: 'warn' });
 
 async function latencies(server: ChildServer, search: string): Promise<{ p50: string; p99: string; matches: string }> {
   let matches = 0;
